@@ -1,0 +1,73 @@
+/**
+ * Storage layout: where each group's tiles, values and daily state live, online and
+ * offline. Decided once by the compiler's layout pass (compiler/passes/storage-layout.ts);
+ * every writer (materializer, upload, batch jobs), every reader (sidecar, training sets)
+ * and every DDL target reads it from here, so they cannot disagree.
+ *
+ * Palette's own tables store times as `timestamp` (UTC, millisecond precision) and
+ * partition offline tables by `ds` ('YYYY-MM-DD', the UTC day).
+ */
+import type { PalType } from './types.js';
+
+export interface StorageColumn {
+  readonly name: string;
+  readonly type: PalType;
+}
+
+/**
+ * An online table. Windowed groups: one row per (entity key, hop, tile start) holding the
+ * partial states of the aggregations with that hop (others null); a read at time t is one
+ * partition read (the entity key) and a merge. Snapshot groups: one row per entity key
+ * holding the feature values of the latest uploaded snapshot.
+ */
+export interface OnlineTable {
+  readonly kind: 'tiles' | 'values';
+  /** Table name; the keyspace (Cassandra) or file (SQLite) comes from configuration. */
+  readonly table: string;
+  /** The entity key columns, in the entity's key order: the partition key. */
+  readonly partitionKey: readonly StorageColumn[];
+  /** Tiles: hop_ms (long), tile_start (timestamp, descending). Values: none. */
+  readonly clustering: readonly StorageColumn[];
+  /** Every non-key column, in storage order. */
+  readonly columns: readonly StorageColumn[];
+  /** Row time to live: longest window + its hop for tiles; the group's ttl for values. */
+  readonly ttlSeconds: number | null;
+}
+
+/** Where one aggregation's partial state lives in its tile rows. */
+export interface AggregationStorage {
+  readonly aggregationIndex: number;
+  readonly hopMs: number;
+  /** One column per state field (aggregation.ts StateField), in field order. */
+  readonly columns: readonly { readonly field: string; readonly column: string }[];
+}
+
+export interface OfflineTable {
+  /** Hive database (Spark) or folder (DuckDB + Parquet). */
+  readonly database: string;
+  readonly table: string;
+  /** Non-partition columns in order; the partition column `ds` (string) comes last. */
+  readonly columns: readonly StorageColumn[];
+  readonly partitionColumn: 'ds';
+}
+
+export interface GroupLayout {
+  readonly online: OnlineTable;
+  /** Windowed groups: per aggregation, its hop and state columns. Empty for snapshot groups. */
+  readonly aggregations: readonly AggregationStorage[];
+  /** Snapshot groups: the value column of each feature. Empty for windowed groups. */
+  readonly featureColumns: readonly { readonly feature: string; readonly column: string }[];
+  readonly offline: {
+    /** Windowed groups: tiles per (key, hop_ms, tile_start), partitioned by the tile's day. */
+    readonly tiles: OfflineTable | null;
+    /** Feature values of every key at the end of each day ds (as of ds + 1 day, 00:00 UTC). */
+    readonly daily: OfflineTable;
+  };
+}
+
+/** Fixed names of the layout's structural columns. */
+export const TILE_HOP_COLUMN = 'hop_ms';
+export const TILE_START_COLUMN = 'tile_start';
+export const UPDATED_AT_COLUMN = 'updated_at';
+export const SNAPSHOT_DS_COLUMN = 'snapshot_ds';
+export const PARTITION_COLUMN = 'ds';
