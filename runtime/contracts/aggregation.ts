@@ -76,3 +76,40 @@ export interface StateField {
   readonly name: string;
   readonly type: PalType;
 }
+
+/**
+ * The partial state fields of an aggregation, given its input type (null for `count()`).
+ * A pure function of the spec: the layout pass, the runtime and the SQL targets all call it.
+ */
+export function stateFields(fn: AggFn, inputType: PalType | null): readonly StateField[] {
+  const long: PalType = { kind: 'scalar', name: 'long', nullable: true };
+  const double: PalType = { kind: 'scalar', name: 'double', nullable: true };
+  const ts: PalType = { kind: 'scalar', name: 'timestamp', nullable: true };
+  const value: PalType = inputType ? { ...inputType, nullable: true } : long;
+  switch (fn) {
+    case 'count':
+      return [{ name: 'n', type: long }];
+    case 'sum': {
+      const integral = inputType?.kind === 'scalar' && (inputType.name === 'int' || inputType.name === 'long');
+      return [{ name: 's', type: integral ? long : double }];
+    }
+    case 'avg':
+      return [{ name: 's', type: double }, { name: 'n', type: long }];
+    case 'variance':
+    case 'stddev':
+      return [{ name: 'n', type: long }, { name: 'mean', type: double }, { name: 'm2', type: double }];
+    case 'min':
+    case 'max':
+      return [{ name: 'v', type: value }];
+    case 'first':
+    case 'last':
+      return [{ name: 'ts', type: ts }, { name: 'v', type: value }];
+    case 'last_k':
+      return [
+        { name: 'ts', type: { kind: 'list', element: { ...ts, nullable: false }, nullable: true } },
+        { name: 'v', type: { kind: 'list', element: { ...value, nullable: false }, nullable: true } },
+      ];
+    case 'count_distinct':
+      return [{ name: 'v', type: { kind: 'list', element: { ...value, nullable: false }, nullable: true } }];
+  }
+}
