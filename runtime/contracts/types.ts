@@ -8,6 +8,12 @@
  *   date → 'YYYY-MM-DD' string (UTC calendar day); list<T> → JS array; null → null.
  */
 
+/**
+ * A value at run time, as described above (an event field, a let, an aggregate or a
+ * feature value). Added for the runtime (evaluator, aggregations, stores, sidecar).
+ */
+export type Value = string | number | boolean | null | readonly Value[];
+
 export type ScalarTypeName =
   | 'string' | 'int' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'date';
 
