@@ -1,0 +1,52 @@
+/** `palette catalog list|show|search`: the feature catalog in the terminal. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors.js';
+import { listCatalog, renderList, renderSearch, renderShow, searchCatalog, showCatalog } from '../catalog/catalog.js';
+import type { Registry } from '../ir/ir.js';
+import { configFor } from '../project/repository.js';
+import { REGISTRY_FILE } from '../targets/registry-target.js';
+import { compileOrExit, readRegistry } from './compile-commands.js';
+
+/** The compiled registry (build/registry.json), or the definitions compiled now if there is none. */
+function loadRegistry(opts: { registry?: string; config?: string }): Registry {
+  if (opts.registry) return readRegistry(opts.registry);
+  const config = configFor([], opts.config);
+  const path = join(config.build, REGISTRY_FILE);
+  if (existsSync(path)) return readRegistry(path);
+  return compileOrExit([], { config: opts.config, quiet: true }).registry;
+}
+
+export function registerCatalogCommands(program: Command): void {
+  const catalog = program.command('catalog').description('browse the feature catalog: namespaces, entities, sources, groups, features, models');
+  const common = (c: Command) => c.option('-r, --registry <file>', 'registry.json to read (default: build/registry.json, else compile)')
+    .option('-c, --config <file>', 'palette.yaml to use').option('--json', 'output JSON');
+
+  common(catalog.command('list').description('everything in the registry, by namespace'))
+    .addHelpText('after', '\nExample:\n  palette catalog list --json\n')
+    .action((opts) => {
+      const r = loadRegistry(opts);
+      process.stdout.write(opts.json ? `${JSON.stringify(listCatalog(r), null, 2)}\n` : renderList(r));
+    });
+
+  common(catalog.command('show').description('one entity, source, group, feature or model, and what uses it').argument('<name>', 'qualified or unique name, e.g. rides.driver_trip_stats.trips_7d'))
+    .addHelpText('after', '\nExample:\n  palette catalog show driver_trip_stats.avg_fare_7d\n')
+    .action((name: string, opts) => {
+      const r = loadRegistry(opts);
+      const found = showCatalog(r, name);
+      if ('candidates' in found) {
+        throw new UserError(`nothing called \`${name}\` in the catalog`,
+          found.candidates.length ? `did you mean: ${found.candidates.slice(0, 8).join('; ')}` : 'try `palette catalog search <words>`');
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify({ kind: found.kind, ...(found.value as object) }, null, 2)}\n` : renderShow(found.kind, found.value));
+    });
+
+  common(catalog.command('search').description('features whose name, tags, description, owner or definition match').argument('<words...>', 'words to look for'))
+    .addHelpText('after', '\nExample:\n  palette catalog search fare pricing\n')
+    .action((words: string[], opts) => {
+      const r = loadRegistry(opts);
+      const results = searchCatalog(r, words.join(' '));
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderSearch(results));
+    });
+}

@@ -1,0 +1,118 @@
+/** `palette check`, `palette compile`, `palette plan`: the compiler's commands. */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors.js';
+import type { Registry } from '../ir/ir.js';
+import { printRegistry } from '../ir/printer.js';
+import { diffRegistries, renderDiff } from '../plan/registry-diff.js';
+import { type LoadedRepository, compileRepository } from '../project/repository.js';
+import { REGISTRY_FILE } from '../targets/registry-target.js';
+import { DEFAULT_TARGET_OPTIONS, TARGETS, type TargetOptions } from '../targets/index.js';
+import { ExitWithCode } from './exit.js';
+import { diagnosticsJson, printDiagnostics, summary } from './output.js';
+
+/** Compile and print diagnostics; exit 1 if there are errors. */
+export function compileOrExit(paths: string[], opts: { config?: string; json?: boolean; quiet?: boolean }): LoadedRepository & { registry: Registry } {
+  const repo = compileRepository(paths, opts.config);
+  const { result } = repo;
+  if (opts.json) process.stdout.write(`${diagnosticsJson(result.diagnostics)}\n`);
+  else printDiagnostics(result.diagnostics, result.files);
+  if (!result.registry) {
+    if (!opts.json) process.stderr.write(`${summary(result.diagnostics, repo.fileCount)}\n`);
+    throw new ExitWithCode(1);
+  }
+  if (!opts.quiet && !opts.json && result.diagnostics.length > 0) process.stderr.write(`${summary(result.diagnostics, repo.fileCount)}\n`);
+  return { ...repo, registry: result.registry };
+}
+
+export function targetOptions(repo: LoadedRepository): TargetOptions {
+  return { keyspace: repo.config.online.cassandra.keyspace, replication: repo.config.online.cassandra.replication ?? DEFAULT_TARGET_OPTIONS.replication };
+}
+
+/** Write every artifact into `outDir` atomically: a temp folder renamed into place. */
+export function writeBuild(registry: Registry, outDir: string, options: TargetOptions): string[] {
+  const out = resolve(outDir);
+  const tmp = `${out}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const written: string[] = [];
+  for (const target of TARGETS) {
+    for (const a of target.emit(registry, options)) {
+      const p = join(tmp, a.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, a.content);
+      written.push(a.path);
+    }
+  }
+  // Keep the previous registry for `palette plan`.
+  const prev = join(out, REGISTRY_FILE);
+  if (existsSync(prev)) writeFileSync(join(tmp, `previous-${REGISTRY_FILE}`), readFileSync(prev));
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  renameSync(tmp, out);
+  return written;
+}
+
+export function readRegistry(path: string): Registry {
+  if (!existsSync(path)) throw new UserError(`no registry at ${path}`, 'run `palette compile` first');
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Registry;
+    if (r.irVersion !== 1) throw new UserError(`${path} was written by an incompatible Palette (IR version ${String(r.irVersion)})`);
+    return r;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${path} is not a Palette registry: ${(e as Error).message}`);
+  }
+}
+
+export function registerCompileCommands(program: Command): void {
+  program
+    .command('check')
+    .description('parse and type-check definitions; print diagnostics only')
+    .argument('[paths...]', '.pal files or folders (default: the definitions of palette.yaml)')
+    .option('-c, --config <file>', 'palette.yaml to use')
+    .option('--json', 'diagnostics as JSON')
+    .addHelpText('after', '\nExample:\n  palette check examples/rides\n')
+    .action((paths: string[], opts) => {
+      const repo = compileOrExit(paths, { ...opts, quiet: true });
+      if (!opts.json) {
+        const r = repo.registry;
+        const features = r.groups.reduce((n, g) => n + g.features.length, 0);
+        process.stdout.write(`ok: ${repo.fileCount} file(s), ${r.groups.length} group(s), ${features} feature(s), ${r.models.length} model(s); ${summary(repo.result.diagnostics, repo.fileCount)}\n`);
+      }
+    });
+
+  program
+    .command('compile')
+    .description('compile definitions into the registry (IR), Cassandra CQL, Hive DDL, the materializer plan and the serving manifest')
+    .argument('[paths...]', '.pal files or folders (default: the definitions of palette.yaml)')
+    .option('-c, --config <file>', 'palette.yaml to use')
+    .option('-o, --out <dir>', 'output folder (default: build of palette.yaml)')
+    .option('--explain', 'print the compiled IR in its compact form')
+    .addHelpText('after', '\nExample:\n  palette compile examples/rides -o build/\n')
+    .action((paths: string[], opts) => {
+      const repo = compileOrExit(paths, opts);
+      const outDir = opts.out ?? repo.config.build;
+      const written = writeBuild(repo.registry, outDir, targetOptions(repo));
+      if (opts.explain) process.stdout.write(printRegistry(repo.registry));
+      const rel = relative(process.cwd(), resolve(outDir)) || '.';
+      process.stdout.write(`compiled ${repo.registry.groups.length} group(s), ${repo.registry.models.length} model(s) into ${rel}/: ${written.join(', ')}\n`);
+    });
+
+  program
+    .command('plan')
+    .description('show what changes against the previous build: groups and features added, removed, changed in meaning (needs backfill) or in metadata only')
+    .argument('[paths...]', '.pal files or folders')
+    .option('-c, --config <file>', 'palette.yaml to use')
+    .option('--against <registry>', 'registry.json of the previous build (default: <build>/registry.json)')
+    .option('--json', 'the difference as JSON')
+    .addHelpText('after', '\nExample:\n  palette plan --against build/registry.json\n')
+    .action((paths: string[], opts) => {
+      const repo = compileOrExit(paths, opts);
+      const against = opts.against ?? join(repo.config.build, REGISTRY_FILE);
+      const before = existsSync(against) ? readRegistry(against) : null;
+      if (!before && !opts.json) process.stdout.write(`No previous build at ${against}: everything is new.\n`);
+      const diff = diffRegistries(before, repo.registry);
+      process.stdout.write(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff));
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * The storage layout pass: decides once, for every group, its online table (Cassandra or
+ * SQLite), its offline tables (Hive or Parquet) and every column's name, type and order.
+ * Writers, readers and DDL targets all read the result (runtime/contracts/layout.ts).
+ *
+ * Names: online tables are `<namespace>_<group>_<hash8>` cut to fit Cassandra's 48
+ * characters; offline tables live in database `palette_<namespace>` as
+ * `<group>_<hash8>_tiles` and `<group>_<hash8>_daily`. Including the hash in every name
+ * means a change of meaning never writes into the old version's tables.
+ */
+import {
+  type GroupLayout, type PalType, type StorageColumn, PARTITION_COLUMN, SNAPSHOT_DS_COLUMN,
+  TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN, scalar, stateFields,
+} from '../../runtime/contracts/index.js';
+import type { GroupDraft } from '../checker/check.js';
+import type * as ir from '../ir/ir.js';
+
+const CASSANDRA_NAME_LIMIT = 48;
+
+export function sqlName(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+export function onlineTableName(group: GroupDraft, hash: string): string {
+  const suffix = `_${hash.slice(0, 8)}`;
+  const base = sqlName(`${group.namespace}_${group.localName}`);
+  return base.slice(0, CASSANDRA_NAME_LIMIT - suffix.length) + suffix;
+}
+
+export function offlineDatabase(namespace: string): string {
+  return `palette_${sqlName(namespace)}`;
+}
+
+export function aggregationColumn(index: number, field: string): string {
+  return `a${index}_${field}`;
+}
+
+export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string): GroupLayout {
+  const keys: StorageColumn[] = entity.keys.map((k) => ({ name: k.name, type: k.type }));
+  const database = offlineDatabase(group.namespace);
+  const base = `${sqlName(group.localName)}_${hash.slice(0, 8)}`;
+  const nn = (t: PalType): PalType => ({ ...t, nullable: false });
+
+  if (group.kind === 'snapshot') {
+    const values: StorageColumn[] = group.features.map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
+    return {
+      online: {
+        kind: 'values',
+        table: onlineTableName(group, hash),
+        partitionKey: keys,
+        clustering: [],
+        columns: [...values, { name: SNAPSHOT_DS_COLUMN, type: scalar('string', true) }, { name: UPDATED_AT_COLUMN, type: scalar('timestamp', true) }],
+        ttlSeconds: group.ttlMs === null ? null : Math.ceil(group.ttlMs / 1000),
+      },
+      aggregations: [],
+      featureColumns: group.features.map((f) => ({ feature: f.localName, column: f.localName })),
+      offline: {
+        tiles: null,
+        daily: { database, table: `${base}_daily`, columns: [...keys, ...values], partitionColumn: PARTITION_COLUMN },
+      },
+    };
+  }
+
+  const stateCols: StorageColumn[] = [];
+  const aggregations = group.aggregations.map((a) => {
+    const fields = stateFields(a.fn, a.input ? a.input.type : null);
+    const columns = fields.map((f) => ({ field: f.name, column: aggregationColumn(a.index, f.name) }));
+    fields.forEach((f, i) => stateCols.push({ name: columns[i].column, type: f.type }));
+    return { aggregationIndex: a.index, hopMs: a.window.hopMs, columns };
+  });
+  // TTL: a tile is needed while some window can still reach it: longest window + its hop.
+  let ttlMs: number | null = 0;
+  for (const a of group.aggregations) {
+    if (a.window.kind === 'lifetime') { ttlMs = null; break; }
+    ttlMs = Math.max(ttlMs, a.window.sizeMs + a.window.hopMs);
+  }
+  const clustering: StorageColumn[] = [
+    { name: TILE_HOP_COLUMN, type: nn(scalar('long')) },
+    { name: TILE_START_COLUMN, type: nn(scalar('timestamp')) },
+  ];
+  const values: StorageColumn[] = group.features.map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
+  return {
+    online: {
+      kind: 'tiles',
+      table: onlineTableName(group, hash),
+      partitionKey: keys,
+      clustering,
+      columns: [...stateCols, { name: UPDATED_AT_COLUMN, type: scalar('timestamp', true) }],
+      ttlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
+    },
+    aggregations,
+    featureColumns: [],
+    offline: {
+      tiles: { database, table: `${base}_tiles`, columns: [...keys, ...clustering, ...stateCols], partitionColumn: PARTITION_COLUMN },
+      daily: { database, table: `${base}_daily`, columns: [...keys, ...values], partitionColumn: PARTITION_COLUMN },
+    },
+  };
+}
