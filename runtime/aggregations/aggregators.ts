@@ -393,7 +393,11 @@ class LastK extends Base<LastKState> {
     if (T.length > this.k) { T.shift(); V.shift(); }
   }
   mergeInto(t: LastKState, s: LastKState): void {
-    if (s.ts.length === 0) return;
+    const ns = s.ts.length;
+    if (ns === 0) return;
+    // Target full and the source's largest pair not larger than the target's smallest:
+    // nothing changes (the common case when a window merges its newest tiles first).
+    if (t.ts.length === this.k && this.order(s.ts[ns - 1], s.v[ns - 1], t.ts[0], t.v[0]) <= 0) return;
     if (t.ts.length === 0) {
       t.ts = s.ts.slice(); t.v = s.v.slice();
       return;

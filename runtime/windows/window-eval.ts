@@ -32,10 +32,19 @@ export function stateAt(
   const out = agg.create();
   const r = windowRange(spec.window, t);
   const h = r.hopMs;
+  // The head first, then full tiles newest first: last_k can then skip older tiles once full.
+  if (head === 'stored') {
+    if (r.headStart < t && map !== undefined) {
+      const st = map.get(r.headStart);
+      if (st !== undefined) agg.mergeInto(out, st);
+    }
+  } else {
+    agg.mergeInto(out, head);
+  }
   if (map !== undefined && map.size > 0) {
     if (spec.window.kind === 'sliding' && (r.headStart - r.from) / h <= map.size) {
       // Fewer tile starts in the window than stored tiles: look each one up.
-      for (let s = r.from; s < r.headStart; s += h) {
+      for (let s = r.headStart - h; s >= r.from; s -= h) {
         const st = map.get(s);
         if (st !== undefined) agg.mergeInto(out, st);
       }
@@ -44,14 +53,6 @@ export function stateAt(
         if (s >= r.from && s < r.headStart) agg.mergeInto(out, st);
       }
     }
-  }
-  if (head === 'stored') {
-    if (r.headStart < t && map !== undefined) {
-      const st = map.get(r.headStart);
-      if (st !== undefined) agg.mergeInto(out, st);
-    }
-  } else {
-    agg.mergeInto(out, head);
   }
   return out;
 }
