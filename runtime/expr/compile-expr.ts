@@ -439,6 +439,7 @@ function compileCall(e: CallExpr): Fn {
       arity(e, 2);
       const ms = msOf(e.args[1].type);
       const unitArg = e.args[0];
+      if (unitArg.kind === 'literal' && unitArg.value === null) return () => null;
       if (unitArg.kind === 'literal') {
         const unit = checkUnit(unitArg.value);
         if (unit === null) bug(`date_trunc unit ${JSON.stringify(unitArg.value)}`);

@@ -426,6 +426,33 @@ describe('casts', () => {
   });
 });
 
+describe('null in, null out', () => {
+  it('every function except if/coalesce/case and every cast', () => {
+    const one: [FunctionName, Expr][] = [
+      ['lower', str(null)], ['upper', str(null)], ['length', str(null)], ['abs', dbl(null)], ['round', dbl(null)],
+      ['floor', dbl(null)], ['ceil', dbl(null)], ['log', dbl(null)], ['exp', dbl(null)], ['sqrt', dbl(null)],
+      ['hour_of_day', ts(null)], ['day_of_week', ts(null)], ['concat', str(null)],
+    ];
+    for (const [name, arg] of one) assert.equal(fn(name, [arg]), null, name);
+    assert.equal(fn('pow', [dbl(2), dbl(null)]), null);
+    assert.equal(fn('days_between', [ts(0), ts(null)], 'int'), null);
+    assert.equal(fn('date_trunc', [str(null), ts(0)], 'timestamp'), null);
+    const targets: Record<ScalarTypeName, ScalarTypeName[]> = {
+      string: ['string', 'int', 'long', 'float', 'double', 'boolean', 'timestamp', 'date'],
+      int: ['string', 'int', 'long', 'float', 'double', 'boolean'],
+      long: ['string', 'int', 'long', 'float', 'double', 'boolean'],
+      float: ['string', 'int', 'long', 'float', 'double', 'boolean'],
+      double: ['string', 'int', 'long', 'float', 'double', 'boolean'],
+      boolean: ['string', 'boolean', 'int', 'long'],
+      timestamp: ['string', 'timestamp', 'date'],
+      date: ['string', 'date', 'timestamp'],
+    };
+    for (const [from, tos] of Object.entries(targets) as [ScalarTypeName, ScalarTypeName[]][]) {
+      for (const to of tos) assert.equal(ev(cast(lit(null, from), to)), null, `${from} -> ${to}`);
+    }
+  });
+});
+
 describe('compile errors are bugs, thrown once', () => {
   it('unknown function, wrong arity, bad operand types', () => {
     assert.throws(() => compileExpr(call('nope' as FunctionName, [], 'int')), /unknown function/);
