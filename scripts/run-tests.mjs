@@ -3,7 +3,7 @@
 //   node scripts/run-tests.mjs unit   fast tests: no external services
 //   node scripts/run-tests.mjs all    every test (what `npm test` and CI run)
 // Test files are test/**/*.test.ts. Files under test/integration/ need real services.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,41 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, TZ: 'UTC' },
-});
-process.exit(result.status ?? 1);
+// Integration tests need the real services: install and start them (reusing any already
+// running), and stop what was started here when the tests end, pass or fail, or on a signal.
+let child;
+let signalled = null;
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    signalled = sig;
+    child?.kill(sig);
+  });
+
+let stopServices = async () => {};
+if (mode === 'all' && files.some(isIntegration)) {
+  const { install } = await import('./services/install.mjs');
+  const { up, down } = await import('./services/manager.mjs');
+  try {
+    await install();
+    const started = await up(); // on failure up() stops what it started and prints the logs
+    stopServices = () => down(started);
+  } catch (e) {
+    console.error(`[services] ${e.message}`);
+    process.exit(1);
+  }
+}
+
+let status = 1;
+try {
+  if (!signalled) {
+    child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  }
+} finally {
+  await stopServices();
+}
+process.exit(signalled ? 128 + (signalled === 'SIGINT' ? 2 : 15) : status);

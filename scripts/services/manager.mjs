@@ -92,7 +92,8 @@ const starters = {
       cmd: 'java',
       args: [
         `-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true', '-Dpalette.service=kafka',
-        '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', cp, 'kafka.Kafka', props,
+        '-Dorg.slf4j.simpleLogger.showDateTime=true', "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+        '-cp', cp, 'kafka.Kafka', props,
       ],
       // the port opens a moment before the broker has registered with its controller
       ready: (logText) => logText.includes('Kafka Server started'),
