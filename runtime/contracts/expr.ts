@@ -5,8 +5,8 @@
  *
  * Null semantics (all engines): any operator or function with a null argument yields null,
  * except `and`/`or` (three-valued logic), `coalesce`, `if`/`case` (only the taken branch
- * matters; a null condition takes the else branch) and `concat` (nulls yield null, as in SQL
- * `||`). Division `/` always yields double, and division or modulo by zero yields null.
+ * matters; a null condition takes the else branch) and `nullif(a, b)` (SQL NULLIF: null only
+ * when a == b is true, so a null b keeps a). Division `/` always yields double, and division or modulo by zero yields null.
  * A row filter that evaluates to null drops the row.
  */
 import type { PalType } from './types.js';

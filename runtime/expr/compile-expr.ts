@@ -307,8 +307,8 @@ function compileCall(e: CallExpr): Fn {
       arity(e, 2);
       const eq = compileComparison('==', e.args[0].type, e.args[1].type, a0, a1);
       return (r, c) => {
-        const same = eq(r, c);
-        return same === false ? a0(r, c) : null;
+        // SQL NULLIF: null only when a == b is true; a null b (unknown) keeps a.
+        return eq(r, c) === true ? null : a0(r, c);
       };
     }
     case 'lower':
