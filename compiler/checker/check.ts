@@ -27,7 +27,7 @@ export interface CheckedProgram {
 }
 
 /** Column names Palette's own tables use; features and keys may not take them. */
-export const RESERVED_COLUMNS = new Set(['ds', 'hop_ms', 'tile_start', 'updated_at', 'snapshot_ds']);
+export const RESERVED_COLUMNS = new Set(['ds', 'hop_ms', 'tile_start', 'stream_partition', 'stream_offset', 'updated_at', 'snapshot_ds']);
 
 const META_ALLOWED: Record<ast.Decl['kind'], ReadonlySet<string>> = {
   entity: new Set(['description', 'owner', 'tags']),

@@ -10,7 +10,8 @@
  */
 import {
   type GroupLayout, type PalType, type StorageColumn, PARTITION_COLUMN, SNAPSHOT_DS_COLUMN,
-  TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN, scalar, stateFields,
+  STREAM_OFFSET_COLUMN, STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN,
+  scalar, stateFields,
 } from '../../runtime/contracts/index.js';
 import type { GroupDraft } from '../checker/check.js';
 import type * as ir from '../ir/ir.js';
@@ -78,14 +79,16 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
     { name: TILE_HOP_COLUMN, type: nn(scalar('long')) },
     { name: TILE_START_COLUMN, type: nn(scalar('timestamp')) },
   ];
+  // Online rows also carry their writer (see contracts/layout.ts); offline tiles do not.
+  const onlineClustering: StorageColumn[] = [...clustering, { name: STREAM_PARTITION_COLUMN, type: nn(scalar('int')) }];
   const values: StorageColumn[] = group.features.map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
   return {
     online: {
       kind: 'tiles',
       table: onlineTableName(group, hash),
       partitionKey: keys,
-      clustering,
-      columns: [...stateCols, { name: UPDATED_AT_COLUMN, type: scalar('timestamp', true) }],
+      clustering: onlineClustering,
+      columns: [...stateCols, { name: STREAM_OFFSET_COLUMN, type: scalar('long', true) }, { name: UPDATED_AT_COLUMN, type: scalar('timestamp', true) }],
       ttlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
     },
     aggregations,

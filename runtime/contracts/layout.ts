@@ -15,10 +15,16 @@ export interface StorageColumn {
 }
 
 /**
- * An online table. Windowed groups: one row per (entity key, hop, tile start) holding the
- * partial states of the aggregations with that hop (others null); a read at time t is one
- * partition read (the entity key) and a merge. Snapshot groups: one row per entity key
- * holding the feature values of the latest uploaded snapshot.
+ * An online table. Windowed groups: one row per (entity key, hop, tile start, writer)
+ * holding the partial states of the aggregations with that hop (others null); a read at
+ * time t is one partition read (the entity key) and a merge of the rows in the window.
+ * The writer column (`stream_partition`) is the stream partition whose events the row
+ * holds, or -1 for tiles uploaded from the offline store: each stream partition is owned
+ * by one materializer at a time, so every row has a single writer and writes never race;
+ * `stream_offset` is the last offset of that partition included in the row, which makes a
+ * replay after a crash skip what the row already holds (exactly-once effect).
+ * Snapshot groups: one row per entity key holding the feature values of the latest
+ * uploaded snapshot.
  */
 export interface OnlineTable {
   readonly kind: 'tiles' | 'values';
@@ -26,7 +32,7 @@ export interface OnlineTable {
   readonly table: string;
   /** The entity key columns, in the entity's key order: the partition key. */
   readonly partitionKey: readonly StorageColumn[];
-  /** Tiles: hop_ms (long), tile_start (timestamp, descending). Values: none. */
+  /** Tiles: hop_ms (long), tile_start (timestamp, descending), stream_partition (int). Values: none. */
   readonly clustering: readonly StorageColumn[];
   /** Every non-key column, in storage order. */
   readonly columns: readonly StorageColumn[];
@@ -68,6 +74,10 @@ export interface GroupLayout {
 /** Fixed names of the layout's structural columns. */
 export const TILE_HOP_COLUMN = 'hop_ms';
 export const TILE_START_COLUMN = 'tile_start';
+export const STREAM_PARTITION_COLUMN = 'stream_partition';
+export const STREAM_OFFSET_COLUMN = 'stream_offset';
+/** stream_partition of rows uploaded from the offline store (batch tiles). */
+export const BATCH_PARTITION = -1;
 export const UPDATED_AT_COLUMN = 'updated_at';
 export const SNAPSHOT_DS_COLUMN = 'snapshot_ds';
 export const PARTITION_COLUMN = 'ds';
