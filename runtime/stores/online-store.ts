@@ -1,0 +1,57 @@
+/**
+ * The online store interface: Cassandra in production, SQLite embedded. Everything that
+ * writes tiles or values (the streaming materializer, `palette upload`) and everything that
+ * reads them (the sidecar, `palette fetch`, `palette verify`) goes through it, with tables
+ * and columns taken from the group's layout (runtime/contracts/layout.ts) only.
+ *
+ * Values are in the runtime representation (contracts/types.ts): timestamps as epoch ms,
+ * dates as 'YYYY-MM-DD', lists as arrays. Implementations convert to and from their
+ * driver's types (Long, Date, LocalDate, ...).
+ */
+import type { GroupRuntime } from '../contracts/group-runtime.js';
+import type { Value } from '../contracts/types.js';
+
+/** One row of a windowed group's online tile table. */
+export interface TileRow {
+  readonly hopMs: number;
+  /** Epoch ms, a multiple of hopMs. */
+  readonly tileStart: number;
+  /** The stream partition whose events the row holds; -1 (BATCH_PARTITION) for uploaded batch tiles. */
+  readonly streamPartition: number;
+  /** Last stream offset included (null for batch rows). */
+  readonly streamOffset: number | null;
+  /** State column name (layout.aggregations[].columns[].column) → stored value; absent = null. */
+  readonly states: Readonly<Record<string, Value>>;
+  readonly updatedAt: number | null;
+}
+
+/** One row of a snapshot group's online values table. */
+export interface ValueRow {
+  /** Feature name (layout.featureColumns[].feature) → value. */
+  readonly values: Readonly<Record<string, Value>>;
+  readonly snapshotDs: string | null;
+  readonly updatedAt: number | null;
+}
+
+export interface ReadOptions {
+  /** Absolute deadline (epoch ms, performance-independent wall clock); past it the read fails. */
+  readonly deadline?: number;
+}
+
+export interface OnlineStore {
+  readonly kind: 'sqlite' | 'cassandra';
+  /** Create the keyspace/tables of these groups if missing (from their layouts). */
+  ensureTables(groups: readonly GroupRuntime[]): Promise<void>;
+  /**
+   * The tile rows of one entity (one partition read), optionally only those with
+   * tileStart >= sinceMs. `key` holds the entity key values in the entity's key order.
+   */
+  readTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts?: ReadOptions): Promise<TileRow[]>;
+  readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null>;
+  /** Upsert full tile rows (not increments): writing the same row twice is harmless. */
+  writeTiles(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: TileRow }[]): Promise<void>;
+  writeValues(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: ValueRow }[]): Promise<void>;
+  /** Cheap reachability check for readiness probes. */
+  ping(opts?: ReadOptions): Promise<void>;
+  close(): Promise<void>;
+}
