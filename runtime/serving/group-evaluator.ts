@@ -1,0 +1,93 @@
+/**
+ * A group's feature values at a time t from the online rows of one entity: the read side
+ * of the online store, shared by the sidecar, `palette fetch` and `palette verify`.
+ *
+ * Batch and streaming tiles: for each (hop, tile start), if a batch row exists
+ * (stream_partition = -1, uploaded from the offline store for a complete tile) it is used
+ * alone, because it was computed from the complete offline data of that tile; otherwise the
+ * rows of every stream partition are merged (each holds the events of one partition).
+ * The merge and finalize functions are the runtime's (runtime/aggregations), the same ones
+ * the offline engines are checked against by the conformance suite.
+ */
+import { type AggState, type Aggregator, makeAggregator } from '../aggregations/index.js';
+import type { GroupRuntime } from '../contracts/group-runtime.js';
+import { BATCH_PARTITION } from '../contracts/layout.js';
+import type { Value } from '../contracts/types.js';
+import { type CompiledExpr, compileExpr } from '../expr/index.js';
+import type { TileRow, ValueRow } from '../stores/online-store.js';
+import { TileSet, valueAt, windowStart } from '../windows/index.js';
+
+export interface GroupValues {
+  /** Feature name (local) → value. */
+  readonly values: Record<string, Value>;
+  /** Newest tile start or snapshot time seen (epoch ms), for freshness; null if no data. */
+  readonly newestData: number | null;
+  /** True when the entity has no row at all. */
+  readonly empty: boolean;
+}
+
+export class GroupEvaluator {
+  private readonly aggregators: Aggregator[];
+  private readonly features: { name: string; fn: CompiledExpr }[];
+  /** Per hop: the aggregations stored with that hop and their state columns. */
+  private readonly byHop = new Map<number, { index: number; columns: string[] }[]>();
+
+  constructor(readonly group: GroupRuntime) {
+    this.aggregators = group.aggregations.map((a) => makeAggregator(a));
+    this.features = group.features.map((f) => ({ name: f.name, fn: compileExpr(f.expr) }));
+    for (const s of group.layout.aggregations) {
+      const list = this.byHop.get(s.hopMs) ?? [];
+      list.push({ index: s.aggregationIndex, columns: s.columns.map((c) => c.column) });
+      this.byHop.set(s.hopMs, list);
+    }
+  }
+
+  /** The oldest tile start any window needs at t (for a range read); null for lifetime windows. */
+  oldestTileNeeded(t: number): number | null {
+    let oldest = Infinity;
+    for (const a of this.group.aggregations) {
+      const s = windowStart(a.window, t);
+      if (!Number.isFinite(s)) return null;
+      oldest = Math.min(oldest, s);
+    }
+    return Number.isFinite(oldest) ? oldest : null;
+  }
+
+  /** Feature values at t from one entity's tile rows (windowed groups). */
+  fromTiles(rows: readonly TileRow[], t: number): GroupValues {
+    const tiles = new TileSet(this.group.aggregations, this.aggregators);
+    const batchTiles = new Set<string>();
+    for (const r of rows) if (r.streamPartition === BATCH_PARTITION) batchTiles.add(`${r.hopMs}:${r.tileStart}`);
+    let newest: number | null = null;
+    for (const r of rows) {
+      if (r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
+      const aggs = this.byHop.get(r.hopMs);
+      if (!aggs) continue; // a hop this version does not use: ignore
+      newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
+      for (const a of aggs) {
+        const fields = a.columns.map((c) => r.states[c] ?? null);
+        if (fields.every((f) => f === null)) continue;
+        const state: AggState = this.aggregators[a.index].fromFields(fields);
+        tiles.mergeTile(a.index, r.tileStart, state);
+      }
+    }
+    const aggregates = this.group.aggregations.map((a) => valueAt(tiles, a, t, 'stored'));
+    return { values: this.finalize(aggregates, null), newestData: newest, empty: rows.length === 0 };
+  }
+
+  /** Feature values from a snapshot group's value row (already computed at upload). */
+  fromValues(row: ValueRow | null): GroupValues {
+    const values: Record<string, Value> = {};
+    for (const f of this.group.features) values[f.name] = row ? row.values[f.name] ?? null : null;
+    const newest = row?.snapshotDs ? Date.parse(`${row.snapshotDs}T00:00:00Z`) + 86_400_000 : null;
+    return { values, newestData: newest, empty: row === null };
+  }
+
+  /** Features in dependency order over the finalized aggregates. */
+  private finalize(aggregates: readonly Value[], snapshotDate: string | null): Record<string, Value> {
+    const values: Record<string, Value> = {};
+    const ctx = { aggregates, features: values, snapshotDate };
+    for (const f of this.features) values[f.name] = f.fn({}, ctx);
+    return values;
+  }
+}
