@@ -4,13 +4,18 @@
 // writes this object to <runDir>/services.json for tools that are not Node.
 //
 // Environment (all optional):
-//   PALETTE_CACHE_DIR     installed jars and the pyspark venv   (default ~/.cache/palette)
-//   PALETTE_SERVICES_DIR  run folder: data, logs, pids          (default <cache>/run)
-//   PALETTE_SERVICES_HOST address every server binds to        (default 127.0.0.1)
-//   PALETTE_CASSANDRA_PORT 9042, PALETTE_CASSANDRA_STORAGE_PORT 7000,
+//   PALETTE_CACHE_DIR      installed jars and the pyspark venv     (default ~/.cache/palette)
+//   PALETTE_SERVICES_DIR   run folder: data, logs, pids            (default <cache>/run)
+//   PALETTE_SERVICES_HOST  address the local servers bind to       (default 127.0.0.1)
+//   PALETTE_{CASSANDRA,KAFKA,HIVE,METASTORE}_HOST   one service elsewhere (default the above)
+//   PALETTE_CASSANDRA_PORT 9042, PALETTE_CASSANDRA_STORAGE_PORT 7000, PALETTE_CASSANDRA_DC datacenter1,
 //   PALETTE_KAFKA_PORT 19092, PALETTE_KAFKA_CONTROLLER_PORT 19093,
 //   PALETTE_HIVE_PORT 10000 (HiveServer2), PALETTE_METASTORE_PORT 1527 (Derby network server),
-//   PALETTE_PYTHON        python used to create the venv        (default python3)
+//   PALETTE_PYTHON         python used to create the venv          (default python3)
+// Real clusters instead of the local ones (see docs/services.md):
+//   PALETTE_SPARK_MASTER   spark-submit --master                   (default local[2])
+//   PALETTE_METASTORE_URIS thrift://... of a Hive metastore service; replaces the Derby JDBC settings
+//   PALETTE_WAREHOUSE_DIR  warehouse URI (hdfs://, s3a://, file://) (default <run>/data/metastore/warehouse)
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +29,7 @@ export function serviceConfig() {
   const cacheDir = env.PALETTE_CACHE_DIR || join(homedir(), '.cache', 'palette');
   const runDir = env.PALETTE_SERVICES_DIR || join(cacheDir, 'run');
   const host = env.PALETTE_SERVICES_HOST || '127.0.0.1';
+  const hostOf = (service) => env[`PALETTE_${service}_HOST`] || host;
 
   // Installed software: one folder per pinned version, so a version bump installs afresh.
   const cassandraHome = join(cacheDir, `cassandra-${versions.cassandra}`);
@@ -33,12 +39,13 @@ export function serviceConfig() {
   // install links this to the venv's site-packages/pyspark (which is a complete SPARK_HOME)
   const sparkHome = join(cacheDir, `pyspark-${versions.pyspark}`, 'spark-home');
 
-  const metastore = { host, port: port('PALETTE_METASTORE_PORT', 1527) };
+  const metastore = { host: hostOf('METASTORE'), port: port('PALETTE_METASTORE_PORT', 1527) };
   // The Hive metastore lives in a Derby network server (one database, many JVMs); the warehouse
   // is a local folder. Both belong to the "metastore" service's data folder: they only make
   // sense together.
   const hiveDataDir = join(runDir, 'data', 'metastore');
   const warehouseDir = join(hiveDataDir, 'warehouse');
+  const warehouseUri = env.PALETTE_WAREHOUSE_DIR || `file://${warehouseDir}`;
   const metastoreUrl = `jdbc:derby://${metastore.host}:${metastore.port}/metastore_db;create=true`;
   const derbyClientJar = join(derbyHome, 'lib', `derbyclient-${versions.derby}.jar`);
 
@@ -48,43 +55,48 @@ export function serviceConfig() {
     runDir,
     host,
     cassandra: {
-      host,
+      host: hostOf('CASSANDRA'),
       port: port('PALETTE_CASSANDRA_PORT', 9042),
       storagePort: port('PALETTE_CASSANDRA_STORAGE_PORT', 7000),
-      localDataCenter: 'datacenter1',
+      localDataCenter: env.PALETTE_CASSANDRA_DC || 'datacenter1',
       home: cassandraHome,
     },
     kafka: {
-      host,
+      host: hostOf('KAFKA'),
       port: port('PALETTE_KAFKA_PORT', 19092),
       controllerPort: port('PALETTE_KAFKA_CONTROLLER_PORT', 19093),
-      brokers: [`${host}:${port('PALETTE_KAFKA_PORT', 19092)}`],
+      brokers: [`${hostOf('KAFKA')}:${port('PALETTE_KAFKA_PORT', 19092)}`],
       home: kafkaHome,
     },
     metastore: { ...metastore, jdbcUrl: metastoreUrl, driver: 'org.apache.derby.jdbc.ClientDriver', home: derbyHome },
-    hive: { host, port: port('PALETTE_HIVE_PORT', 10000), auth: 'NONE' },
+    hive: { host: hostOf('HIVE'), port: port('PALETTE_HIVE_PORT', 10000), auth: 'NONE' },
     spark: {
       home: sparkHome,
       venv,
       python: join(venv, 'bin', 'python'),
       sparkSubmit: join(sparkHome, 'bin', 'spark-submit'),
-      master: 'local[2]',
-      warehouseDir,
+      master: env.PALETTE_SPARK_MASTER || 'local[2]',
+      warehouseDir: warehouseUri,
       hiveDataDir,
       driverClassPath: derbyClientJar,
       // Every Spark JVM (Thrift Server and spark-submit jobs) gets these, so they share one catalog.
       conf: {
         'spark.sql.catalogImplementation': 'hive',
-        'spark.sql.warehouse.dir': `file://${warehouseDir}`,
-        'spark.hadoop.javax.jdo.option.ConnectionURL': metastoreUrl,
-        'spark.hadoop.javax.jdo.option.ConnectionDriverName': 'org.apache.derby.jdbc.ClientDriver',
-        'spark.hadoop.datanucleus.schema.autoCreateAll': 'true',
-        'spark.hadoop.hive.metastore.schema.verification': 'false',
+        'spark.sql.warehouse.dir': warehouseUri,
+        ...(env.PALETTE_METASTORE_URIS
+          ? { 'spark.hadoop.hive.metastore.uris': env.PALETTE_METASTORE_URIS }
+          : {
+              'spark.hadoop.javax.jdo.option.ConnectionURL': metastoreUrl,
+              'spark.hadoop.javax.jdo.option.ConnectionDriverName': 'org.apache.derby.jdbc.ClientDriver',
+              // Hive creates its schema in the fresh Derby database on first use
+              'spark.hadoop.datanucleus.schema.autoCreateAll': 'true',
+              'spark.hadoop.hive.metastore.schema.verification': 'false',
+            }),
         'spark.ui.enabled': 'false',
         'spark.sql.shuffle.partitions': '2',
       },
       // Environment for spark-submit: loopback only, and the venv's python for PySpark workers.
-      env: { SPARK_HOME: sparkHome, SPARK_LOCAL_IP: host, PYSPARK_PYTHON: join(venv, 'bin', 'python') },
+      env: { SPARK_HOME: sparkHome, SPARK_LOCAL_IP: env.SPARK_LOCAL_IP || host, PYSPARK_PYTHON: join(venv, 'bin', 'python') },
     },
   };
 }
