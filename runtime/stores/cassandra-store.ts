@@ -1,0 +1,306 @@
+/**
+ * The Cassandra online store (production). Tables, columns and TTLs come from the group's
+ * layout only (contracts/layout.ts); the DDL is the text of runtime/stores/cql.ts, the same
+ * the compiler emits as `online/cassandra.cql`.
+ *
+ * - Prepared statements everywhere; the driver routes each one to a replica of its partition
+ *   (token-aware policy over the local data center).
+ * - Consistency from `online.cassandra.consistency` (default LOCAL_ONE) for reads and writes.
+ * - Tile writes are grouped by entity key: the rows of one partition go in one UNLOGGED
+ *   batch (atomic and isolated within the partition, one round trip); rows of different
+ *   partitions are separate requests, sent concurrently.
+ * - Streaming tile rows (stream_partition >= 0) are written `USING TIMESTAMP stream_offset + 1`.
+ *   A row's offset only grows (its single writer, the owner of the stream partition, only
+ *   moves forward), so Cassandra's last-write-wins keeps the row holding the most events
+ *   even if a stale writer (an instance that lost the partition in a rebalance, or a write
+ *   retried late) lands after a newer one: the write fences itself. Batch rows
+ *   (stream_partition = -1) use ordinary client timestamps.
+ * - Null state fields are left unset, not written as null: a state field never goes back
+ *   from a value to null, so skipping it is the same row without a tombstone per cell.
+ * - TTLs are the tables' default_time_to_live (from the layout), counted from each write.
+ */
+import cassandra from 'cassandra-driver';
+import type { GroupRuntime } from '../contracts/group-runtime.js';
+import {
+  type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN,
+} from '../contracts/layout.js';
+import type { PalType, Value } from '../contracts/types.js';
+import { UserError } from '../errors.js';
+import { createKeyspaceCql, createTableCql, tableComment } from './cql.js';
+import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
+
+const { types } = cassandra;
+
+export interface CassandraStoreOptions {
+  readonly contactPoints: readonly string[];
+  readonly localDataCenter: string;
+  readonly keyspace: string;
+  readonly replication: Readonly<Record<string, string | number>>;
+  /** A CQL consistency name: LOCAL_ONE (default), ONE, LOCAL_QUORUM, QUORUM, ALL, ... */
+  readonly consistency?: string;
+  /** Concurrent write requests per writeTiles/writeValues call (default 64). */
+  readonly writeConcurrency?: number;
+  /** Per-request timeout when no deadline is given (default 12 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** 'LOCAL_ONE' → types.consistencies.localOne; a clear error for an unknown name. */
+export function consistencyOf(name: string): number {
+  const camel = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const v = (types.consistencies as unknown as Record<string, number>)[camel];
+  if (v === undefined) {
+    throw new UserError(`unknown Cassandra consistency \`${name}\``, `use one of ${Object.keys(types.consistencies).filter((k) => !/^[0-9]/.test(k)).map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join(', ')}`);
+  }
+  return v;
+}
+
+/** A driver value (Long, Date, LocalDate, list, ...) in the runtime representation. */
+export function fromCassandra(v: unknown, t: PalType): Value {
+  if (v === null || v === undefined) return null;
+  if (t.kind === 'list') return (v as unknown[]).map((x) => fromCassandra(x, t.element));
+  switch (t.name) {
+    case 'long': return typeof v === 'number' ? v : (v as cassandra.types.Long).toNumber();
+    case 'timestamp': return (v as Date).getTime();
+    case 'date': return (v as cassandra.types.LocalDate).toString();
+    default: return v as Value;
+  }
+}
+
+/** A runtime value as a driver parameter; nulls become `unset` (no tombstone). */
+export function toCassandra(v: Value | undefined, t: PalType): unknown {
+  if (v === null || v === undefined) return types.unset;
+  if (t.kind === 'list') return (v as readonly Value[]).map((x) => toCassandraElement(x, t.element));
+  return toCassandraElement(v, t);
+}
+
+function toCassandraElement(v: Value, t: PalType): unknown {
+  if (t.kind === 'list') return (v as readonly Value[]).map((x) => toCassandraElement(x, t.element));
+  if (t.name === 'timestamp') return new Date(v as number);
+  if (t.name === 'long') return types.Long.fromNumber(v as number);
+  return v;
+}
+
+interface TableStatements {
+  readonly table: OnlineTable;
+  readonly selectAll: string;
+  readonly selectSince: string | null;
+  readonly insert: string;
+  readonly insertFenced: string | null;
+  readonly hops: number[];
+}
+
+export class CassandraStore implements OnlineStore {
+  readonly kind = 'cassandra' as const;
+  private readonly client: cassandra.Client;
+  private readonly consistency: number;
+  private readonly statements = new Map<string, TableStatements>();
+  private readonly ks: string;
+  private connected: Promise<void> | null = null;
+
+  constructor(private readonly options: CassandraStoreOptions) {
+    if (!/^[a-z_][a-z0-9_]*$/i.test(options.keyspace)) throw new UserError(`invalid Cassandra keyspace name \`${options.keyspace}\``);
+    this.ks = options.keyspace;
+    this.consistency = consistencyOf(options.consistency ?? 'LOCAL_ONE');
+    const { policies } = cassandra;
+    this.client = new cassandra.Client({
+      contactPoints: [...options.contactPoints],
+      localDataCenter: options.localDataCenter,
+      policies: {
+        loadBalancing: new policies.loadBalancing.TokenAwarePolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy(options.localDataCenter)),
+      },
+      socketOptions: { connectTimeout: 10_000, readTimeout: options.requestTimeoutMs ?? 12_000 },
+      queryOptions: { consistency: this.consistency, prepare: true },
+      pooling: { coreConnectionsPerHost: { [types.distance.local]: 2 } },
+    });
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.client.connect().catch((e: Error) => {
+      this.connected = null;
+      throw new UserError(`cannot connect to Cassandra at ${this.options.contactPoints.join(', ')}: ${e.message}`, 'is Cassandra running? (`npm run services -- up` starts a local one)');
+    });
+    return this.connected;
+  }
+
+  async ensureTables(groups: readonly GroupRuntime[]): Promise<void> {
+    await this.connect();
+    // DDL at ALL-equivalent safety: schema agreement is awaited by the driver after each change.
+    await this.client.execute(createKeyspaceCql({ keyspace: this.ks, replication: this.options.replication }));
+    for (const g of groups) await this.client.execute(createTableCql(this.ks, g.layout.online, tableComment(g.name, g.version)));
+  }
+
+  private stmts(group: GroupRuntime): TableStatements {
+    const t = group.layout.online;
+    let s = this.statements.get(t.table);
+    if (s) return s;
+    const all: StorageColumn[] = [...t.partitionKey, ...t.clustering, ...t.columns];
+    const where = t.partitionKey.map((c) => `${c.name} = ?`).join(' AND ');
+    const names = all.map((c) => c.name).join(', ');
+    const marks = all.map(() => '?').join(', ');
+    const tiles = t.kind === 'tiles';
+    const hops = [...new Set(group.layout.aggregations.map((a) => a.hopMs))].sort((a, b) => a - b);
+    s = {
+      table: t,
+      selectAll: `SELECT ${names} FROM ${this.ks}.${t.table} WHERE ${where}`,
+      selectSince: tiles ? `SELECT ${names} FROM ${this.ks}.${t.table} WHERE ${where} AND ${TILE_HOP_COLUMN} IN ? AND ${TILE_START_COLUMN} >= ?` : null,
+      insert: `INSERT INTO ${this.ks}.${t.table} (${names}) VALUES (${marks})`,
+      insertFenced: tiles ? `INSERT INTO ${this.ks}.${t.table} (${names}) VALUES (${marks}) USING TIMESTAMP ?` : null,
+      hops,
+    };
+    this.statements.set(t.table, s);
+    return s;
+  }
+
+  private execOptions(opts?: ReadOptions): cassandra.QueryOptions {
+    const o: cassandra.QueryOptions = { prepare: true, consistency: this.consistency };
+    if (opts?.deadline !== undefined) {
+      const left = opts.deadline - Date.now();
+      if (left <= 0) throw new Error('online store read: deadline passed before the request was sent');
+      o.readTimeout = left;
+    }
+    return o;
+  }
+
+  private keyParams(t: OnlineTable, key: readonly Value[]): unknown[] {
+    if (key.length !== t.partitionKey.length) throw new UserError(`${t.table}: expected ${t.partitionKey.length} key value(s), got ${key.length}`);
+    return t.partitionKey.map((c, i) => {
+      if (key[i] === null || key[i] === undefined) throw new UserError(`${t.table}: key \`${c.name}\` is null`);
+      return toCassandra(key[i], c.type);
+    });
+  }
+
+  async readTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts?: ReadOptions): Promise<TileRow[]> {
+    await this.connect();
+    const s = this.stmts(group);
+    if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
+    const params = this.keyParams(s.table, key);
+    const rs = sinceMs === null
+      ? await this.client.execute(s.selectAll, params, this.execOptions(opts))
+      : await this.client.execute(s.selectSince!, [...params, s.hops.map((h) => types.Long.fromNumber(h)), new Date(sinceMs)], this.execOptions(opts));
+    return rs.rows.map((r) => this.tileRow(s.table, r));
+  }
+
+  private tileRow(t: OnlineTable, r: cassandra.types.Row): TileRow {
+    const states: Record<string, Value> = {};
+    let streamOffset: number | null = null;
+    let updatedAt: number | null = null;
+    for (const c of t.columns) {
+      const v = fromCassandra(r.get(c.name), c.type);
+      if (c.name === STREAM_OFFSET_COLUMN) streamOffset = v as number | null;
+      else if (c.name === UPDATED_AT_COLUMN) updatedAt = v as number | null;
+      else if (v !== null) states[c.name] = v;
+    }
+    return {
+      hopMs: fromCassandra(r.get(TILE_HOP_COLUMN), { kind: 'scalar', name: 'long', nullable: false }) as number,
+      tileStart: (r.get(TILE_START_COLUMN) as Date).getTime(),
+      streamPartition: r.get(STREAM_PARTITION_COLUMN) as number,
+      streamOffset,
+      states,
+      updatedAt,
+    };
+  }
+
+  async readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null> {
+    await this.connect();
+    const s = this.stmts(group);
+    if (s.table.kind !== 'values') throw new UserError(`${group.name} is not a snapshot group`);
+    const rs = await this.client.execute(s.selectAll, this.keyParams(s.table, key), this.execOptions(opts));
+    const r = rs.first();
+    if (!r) return null;
+    const values: Record<string, Value> = {};
+    for (const f of group.layout.featureColumns) {
+      const c = s.table.columns.find((x) => x.name === f.column)!;
+      values[f.feature] = fromCassandra(r.get(f.column), c.type);
+    }
+    return {
+      values,
+      snapshotDs: (r.get(SNAPSHOT_DS_COLUMN) as string | null) ?? null,
+      updatedAt: fromCassandra(r.get(UPDATED_AT_COLUMN), { kind: 'scalar', name: 'timestamp', nullable: true }) as number | null,
+    };
+  }
+
+  async writeTiles(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: TileRow }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.connect();
+    const s = this.stmts(group);
+    if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
+    const t = s.table;
+    const now = Date.now();
+    const queries = rows.map(({ key, row }) => {
+      const params = this.keyParams(t, key);
+      params.push(types.Long.fromNumber(row.hopMs), new Date(row.tileStart), row.streamPartition);
+      for (const c of t.columns) {
+        if (c.name === STREAM_OFFSET_COLUMN) params.push(row.streamOffset === null ? types.unset : types.Long.fromNumber(row.streamOffset));
+        else if (c.name === UPDATED_AT_COLUMN) params.push(new Date(row.updatedAt ?? now));
+        else params.push(toCassandra(row.states[c.name], c.type));
+      }
+      if (row.streamPartition !== BATCH_PARTITION) {
+        if (row.streamOffset === null) throw new Error(`palette: streaming tile row of ${group.name} without stream_offset`);
+        params.push(types.Long.fromNumber(row.streamOffset + 1));
+        return { query: s.insertFenced!, params, partition: partitionId(key) };
+      }
+      return { query: s.insert, params, partition: partitionId(key) };
+    });
+    await this.sendGrouped(queries);
+  }
+
+  async writeValues(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: ValueRow }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.connect();
+    const s = this.stmts(group);
+    if (s.table.kind !== 'values') throw new UserError(`${group.name} is not a snapshot group`);
+    const t = s.table;
+    const now = Date.now();
+    const byColumn = new Map(group.layout.featureColumns.map((f) => [f.column, f.feature]));
+    const queries = rows.map(({ key, row }) => {
+      const params = this.keyParams(t, key);
+      for (const c of t.columns) {
+        if (c.name === SNAPSHOT_DS_COLUMN) params.push(row.snapshotDs ?? types.unset);
+        else if (c.name === UPDATED_AT_COLUMN) params.push(new Date(row.updatedAt ?? now));
+        else {
+          // A snapshot row replaces the previous one whole: write nulls as nulls here.
+          const v = row.values[byColumn.get(c.name) ?? c.name];
+          params.push(v === null || v === undefined ? null : toCassandra(v, c.type));
+        }
+      }
+      return { query: s.insert, params, partition: partitionId(key) };
+    });
+    await this.sendGrouped(queries);
+  }
+
+  /** One request per entity partition (an unlogged batch when it has several rows), concurrently. */
+  private async sendGrouped(queries: { query: string; params: unknown[]; partition: string }[]): Promise<void> {
+    const byPartition = new Map<string, { query: string; params: unknown[] }[]>();
+    for (const q of queries) {
+      const list = byPartition.get(q.partition);
+      if (list) list.push(q);
+      else byPartition.set(q.partition, [q]);
+    }
+    const groups = [...byPartition.values()];
+    const limit = this.options.writeConcurrency ?? 64;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < groups.length) {
+        const g = groups[next++];
+        if (g.length === 1) await this.client.execute(g[0].query, g[0].params, { prepare: true, consistency: this.consistency });
+        else await this.client.batch(g.map(({ query, params }) => ({ query, params })), { prepare: true, logged: false, consistency: this.consistency });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, groups.length) }, worker));
+  }
+
+  async ping(opts?: ReadOptions): Promise<void> {
+    await this.connect();
+    await this.client.execute('SELECT release_version FROM system.local', [], this.execOptions(opts));
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown();
+  }
+}
+
+/** The identity of an entity partition (its key values), to group rows per partition. */
+function partitionId(key: readonly Value[]): string {
+  return key.length === 1 ? String(key[0]) : JSON.stringify(key);
+}
