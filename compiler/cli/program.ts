@@ -7,6 +7,7 @@ import { registerCatalogCommands } from './catalog-commands.js';
 import { registerCompileCommands } from './compile-commands.js';
 import { handleFatal } from './exit.js';
 import { registerInitCommand } from './init-command.js';
+import { registerMaterializeCommands } from './materialize-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('palette')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerCompileCommands(program);
   registerCatalogCommands(program);
+  registerMaterializeCommands(program);
   return program;
 }
 
