@@ -88,7 +88,7 @@ const COLORS: Colors = { red: wrap(31, 39), yellow: wrap(33, 39), cyan: wrap(36,
 export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
-  const limit = Math.max(1, Math.floor(name.length / 3));
+  const limit = name.length <= 3 ? 1 : Math.max(2, Math.floor(name.length / 3));
   for (const cand of candidates) {
     const d = editDistance(name.toLowerCase(), cand.toLowerCase());
     if (d < bestDist && d <= limit) {

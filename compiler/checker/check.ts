@@ -501,15 +501,14 @@ class Checker {
         }
       }
     }
-    if (!windowed && ttlMs === null) {
-      // fine: snapshot values stay until replaced
-    }
     if (!ok) return null;
+    const canonical = canonicalAggregationOrder(aggregations, order);
     return {
       name: e.qualified, namespace: e.namespace, localName: e.localName,
       kind: windowed ? 'windowed' : 'snapshot',
-      entity: entity.name, source: source.name, keyColumns, lets, filter, aggregations,
-      features: order, meta, ttlMs, version, span: node.name.span,
+      entity: entity.name, source: source.name, keyColumns, lets, filter,
+      aggregations: canonical.aggregations, features: canonical.features,
+      meta, ttlMs, version, span: node.name.span,
     };
   }
 
@@ -655,4 +654,29 @@ class Checker {
       groups: [...groupsUsed].sort(), keys, meta, span: node.name.span,
     };
   }
+}
+
+/**
+ * Aggregations are numbered in the order of their canonical text, not of first use, so the
+ * storage columns (a<index>_<field>) of a group do not depend on the order its features are
+ * written in: reordering features keeps the semantic hash and the layout together.
+ */
+function canonicalAggregationOrder(aggs: readonly AggregationSpec[], features: readonly ir.Feature[]) {
+  const sorted = [...aggs].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+  const newIndex = new Map(sorted.map((a, i) => [a.index, i]));
+  const remap = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'aggregate': return { ...e, index: newIndex.get(e.index)! };
+      case 'call': return { ...e, args: e.args.map(remap) };
+      case 'binary': return { ...e, left: remap(e.left), right: remap(e.right) };
+      case 'unary': return { ...e, operand: remap(e.operand) };
+      case 'cast': return { ...e, operand: remap(e.operand) };
+      case 'case': return { ...e, branches: e.branches.map((b) => ({ when: remap(b.when), then: remap(b.then) })), else: e.else ? remap(e.else) : null };
+      default: return e;
+    }
+  };
+  return {
+    aggregations: sorted.map((a, i) => ({ ...a, index: i })),
+    features: features.map((f) => ({ ...f, expr: remap(f.expr), aggregations: f.aggregations.map((i) => newIndex.get(i)!).sort((a, b) => a - b) })),
+  };
 }

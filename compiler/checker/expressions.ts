@@ -247,8 +247,9 @@ export class ExprChecker {
     const sig = FUNCTIONS.get(name);
     if (!sig) {
       const hint = didYouMean(name, [...FUNCTIONS.keys(), ...(ctx.mode === 'feature' ? AGG_NAMES : [])]);
+      // The arguments are not checked: their context (row or aggregation) is unknown, and
+      // guessing would report errors that are only consequences of this one.
       this.diags.error('unknown-function', e.callee.span, `no function called \`${name}\``, hint);
-      for (const a of e.args) this.check(a, ctx);
       return null;
     }
     if (e.window) {

@@ -28,6 +28,8 @@ export function semanticHash(group: GroupDraft, entity: ir.Entity, source: ir.So
     keyColumns: group.keyColumns,
     lets: group.lets,
     filter: group.filter,
+    // Aggregations are numbered canonically by the checker (by their text), so their list
+    // and the aggregate refs in features are independent of declaration order.
     aggregations: group.aggregations.map((a) => ({ fn: a.fn, input: a.input, k: a.k, window: a.window })),
     features: [...group.features].sort((a, b) => a.localName.localeCompare(b.localName)).map((f) => ({ name: f.localName, expr: f.expr })),
     version: group.version,

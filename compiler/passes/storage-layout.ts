@@ -43,7 +43,7 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
   const nn = (t: PalType): PalType => ({ ...t, nullable: false });
 
   if (group.kind === 'snapshot') {
-    const values: StorageColumn[] = group.features.map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
+    const values = valueColumns(group);
     return {
       online: {
         kind: 'values',
@@ -54,7 +54,7 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
         ttlSeconds: group.ttlMs === null ? null : Math.ceil(group.ttlMs / 1000),
       },
       aggregations: [],
-      featureColumns: group.features.map((f) => ({ feature: f.localName, column: f.localName })),
+      featureColumns: values.map((c) => ({ feature: c.name, column: c.name })),
       offline: {
         tiles: null,
         daily: { database, table: `${base}_daily`, columns: [...keys, ...values], partitionColumn: PARTITION_COLUMN },
@@ -81,7 +81,7 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
   ];
   // Online rows also carry their writer (see contracts/layout.ts); offline tiles do not.
   const onlineClustering: StorageColumn[] = [...clustering, { name: STREAM_PARTITION_COLUMN, type: nn(scalar('int')) }];
-  const values: StorageColumn[] = group.features.map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
+  const values = valueColumns(group);
   return {
     online: {
       kind: 'tiles',
@@ -98,4 +98,13 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
       daily: { database, table: `${base}_daily`, columns: [...keys, ...values], partitionColumn: PARTITION_COLUMN },
     },
   };
+}
+
+/**
+ * One value column per feature, sorted by name: the order features are written in is not
+ * part of a group's meaning (nor of its hash), so it must not be part of its storage.
+ */
+function valueColumns(group: GroupDraft): StorageColumn[] {
+  return [...group.features].sort((a, b) => (a.localName < b.localName ? -1 : 1))
+    .map((f) => ({ name: f.localName, type: { ...f.type, nullable: true } }));
 }

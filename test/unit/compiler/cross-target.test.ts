@@ -78,7 +78,7 @@ for (const example of ['rides', 'payments']) {
         assert.equal(h.partition, off.partitionColumn);
       }
       assert.deepEqual(hiveTables.get(`${g.layout.offline.daily.database}.${g.layout.offline.daily.table}`)!.columns.slice(g.entity.keys.length).map(([n]) => n),
-        g.features.map((f) => f.name), `${who}: daily state has one column per feature`);
+        g.features.map((f) => f.name).sort(), `${who}: daily state has one column per feature, by name`);
     };
     for (const mg of plan.groups) check(mg.group, 'plan');
     for (const sg of manifest.groups) check(sg, 'manifest');

@@ -88,7 +88,7 @@ run('unknown import', `import «unknown-import»payments.card\n`);
 run('not imported', `group g on «not-imported»payments.card from trips { feature n = count() over 1h }`, {
   files: { 'p.pal': 'namespace payments\nentity card { key card_id: string }\n' },
 });
-run('missing namespace', 'entity x { key a: string }', { prelude: false, files: { 'nons.pal': '«missing-namespace»entity y { key b: string }\n' } });
+run('missing namespace', 'namespace other\nentity x { key a: string }\n', { prelude: false, files: { 'nons.pal': '«missing-namespace»entity y { key b: string }\n' } });
 
 // types
 run('sum of a string', `group g on driver from trips { feature f = sum(«argument-type»status) over 7d }`);
@@ -96,7 +96,7 @@ run('avg of a boolean', `group g on driver from trips { feature f = avg(«argume
 run('plus on strings', `group g on driver from trips { feature f = last(status «type-mismatch»+ trip_id) over 1d }`);
 run('compare string with number', `group g on driver from trips {\n  where status «type-mismatch»== 3\n  feature n = count() over 1h\n}`);
 run('filter not boolean', `group g on driver from trips {\n  where «filter-not-boolean»fare * 2\n  feature n = count() over 1h\n}`);
-run('if branches differ', `group g on driver from trips { feature f = last(if(fare > 1, «argument-type»status, 1)) over 1d }`);
+run('if branches differ', `group g on driver from trips { feature f = last(if(fare > 1, status, «argument-type»1)) over 1d }`);
 run('wrong argument count', `group g on driver from trips { feature f = last(«argument-count»lower(status, 1)) over 1d }`);
 run('not on number', `group g on driver from trips {\n  where «type-mismatch»not fare\n  feature n = count() over 1h\n}`);
 run('case when not boolean', `group g on driver from trips { feature f = last(case when «type-mismatch»fare then 1 else 2 end) over 1d }`);
@@ -128,7 +128,7 @@ run('source both kinds', `source s { events  «source-kind-conflict»snapshot  t
 run('snapshot_date outside snapshot', `group g on driver from trips { feature f = last(«snapshot-date-outside-snapshot»snapshot_date()) over 1d }`);
 
 // features and models
-run('feature cycle', `group g on driver from trips {\n  feature a = «feature-cycle»b + 1\n  feature b = a * 2\n}`);
+run('feature cycle', `group g on driver from trips {\n  feature a = b + 1\n  feature b = «feature-cycle»a * 2\n}`);
 run('self reference', `group g on driver from trips { feature a = «self-reference»a + 1 }`);
 run('feature without aggregation', `group g on driver from trips { feature «feature-needs-aggregation»a = 1 }`);
 run('group without features', `group «group-without-features»g on driver from trips { where status == "x" }`);

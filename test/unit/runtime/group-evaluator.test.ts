@@ -55,9 +55,14 @@ function rowsFor(events: Ev[]): TileRow[] {
 
 function expected(events: Ev[], t: number): Record<string, Value> {
   const vals = group.aggregations.map((a) => computeAt(events.map((e) => ({ ts: e.ts, value: a.input ? e.amount : null })), a, t));
-  const n = vals[0] as number;
-  const sum = vals[1] as number | null;
-  return { n_1h: n, sum_1d: sum, avg_1d: vals[2], last_a: vals[3], ratio: sum === null || n === 0 ? null : sum / n };
+  const agg = (feature: string) => {
+    const f = group.features.find((x) => x.name === feature)!;
+    assert.equal(f.expr.kind, 'aggregate');
+    return vals[(f.expr as { index: number }).index];
+  };
+  const n = agg('n_1h') as number;
+  const sum = agg('sum_1d') as number | null;
+  return { n_1h: n, sum_1d: sum, avg_1d: agg('avg_1d'), last_a: agg('last_a'), ratio: sum === null || n === 0 ? null : sum / n };
 }
 
 test('values from streaming rows of two partitions equal the runtime over raw events', () => {
