@@ -85,7 +85,7 @@ const starters = {
       do id = randomBytes(16).toString('base64url'); while (id.startsWith('-'));
       const fmt = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
       writeFileSync(p.log, `${fmt.stdout}${fmt.stderr}`, { flag: 'a' });
-      if (fmt.status !== 0) throw new Error(`kafka storage format failed (exit ${fmt.status})`);
+      if (fmt.status !== 0) throw new Error(`kafka: storage format failed (exit ${fmt.status})`);
     }
     const heap = env.PALETTE_KAFKA_HEAP || '512m';
     return {
@@ -250,7 +250,9 @@ export async function up(names = SERVICES) {
       tasks.set(name, (async () => {
         for (const dep of DEPENDS[name] ?? [])
           await start(dep).catch(() => { throw new Error(`${name}: not started because ${dep} failed`); });
-        await ensure(config, name, started);
+        await ensure(config, name, started).catch((e) => {
+          throw Object.assign(e, { service: name }); // its log is worth showing
+        });
       })());
     return tasks.get(name);
   };
@@ -258,9 +260,8 @@ export async function up(names = SERVICES) {
   const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (failures.length) {
     for (const e of failures) {
-      const name = SERVICES.find((n) => e.message.startsWith(`${n}:`));
       console.error(`\n[services] ${e.message}`);
-      if (name) console.error(`--- last lines of ${paths(config, name).log}\n${tail(paths(config, name).log)}`);
+      if (e.service) console.error(`--- last lines of ${paths(config, e.service).log}\n${tail(paths(config, e.service).log)}`);
     }
     console.error(`\n[services] run folder: ${config.runDir}`);
     await down(started, { keepData: true, quiet: true });
