@@ -1,0 +1,124 @@
+/** The embedded SQLite online store: round trips in the runtime representation, offset fencing, TTL, a second (reader) process view. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compileSources } from '../../../compiler/compile.js';
+import { runtimeGroup } from '../../../compiler/targets/runtime-group.js';
+import type { GroupRuntime } from '../../../runtime/contracts/group-runtime.js';
+import { BATCH_PARTITION } from '../../../runtime/contracts/layout.js';
+import type { TileRow } from '../../../runtime/stores/online-store.js';
+import { SqliteStore } from '../../../runtime/stores/sqlite-store.js';
+import { fixturePlan } from '../../support/stream-fixture.js';
+
+const user = fixturePlan('t').groups.find((g) => g.group.name === 'fx.user_stats')!.group;
+
+const snapshotGroup: GroupRuntime = (() => {
+  const r = compileSources([{ path: 's.pal', text: `namespace s
+entity d { key id: string  key region: int }
+source dims { snapshot  table hive "dim.d" partition ds  fields { id: string, region: int, since: date, score: double?, vip: boolean, seen: timestamp } }
+group profile on d from dims {
+  ttl 2d
+  feature since = since
+  feature score = score
+  feature vip   = vip
+  feature seen  = seen
+}` }]);
+  assert.ok(r.registry, JSON.stringify(r.diagnostics));
+  return runtimeGroup(r.registry, r.registry.groups[0]);
+})();
+
+function col(field: string, agg: number): string {
+  return user.layout.aggregations.find((a) => a.aggregationIndex === agg)!.columns.find((c) => c.field === field)!.column;
+}
+
+function withStore(fn: (store: SqliteStore, path: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palette-sqlite-'));
+    const store = new SqliteStore({ path: join(dir, 'online.db') });
+    try {
+      await fn(store, join(dir, 'online.db'));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const lastK = user.aggregations.findIndex((a) => a.fn === 'last_k');
+const distinct = user.aggregations.findIndex((a) => a.fn === 'count_distinct');
+const count = user.aggregations.findIndex((a) => a.fn === 'count' && a.input === null);
+
+function row(partition: number, offset: number | null, n: number, start = 3_600_000): TileRow {
+  const hop = user.layout.aggregations[count].hopMs;
+  return {
+    hopMs: hop, tileStart: start, streamPartition: partition, streamOffset: offset, updatedAt: 42,
+    states: { [col('n', count)]: n, [col('ts', lastK)]: [start + 2, start + 1], [col('v', lastK)]: [2.5, 1], [col('v', distinct)]: ['a', 'é'] },
+  };
+}
+
+test('tile rows round trip: lists, timestamps, offsets, partitions; sinceMs filters by tile start', withStore(async (store) => {
+  await store.ensureTables([user]);
+  await store.ensureTables([user]); // idempotent
+  const hop = user.layout.aggregations[count].hopMs;
+  await store.writeTiles(user, [
+    { key: ['u1'], row: row(0, 10, 3) },
+    { key: ['u1'], row: row(1, 7, 2) },
+    { key: ['u1'], row: row(BATCH_PARTITION, null, 9, 0) },
+    { key: ['u2'], row: row(0, 11, 1) },
+  ]);
+  const rows = await store.readTiles(user, ['u1'], null);
+  assert.equal(rows.length, 3);
+  const r0 = rows.find((r) => r.streamPartition === 0)!;
+  assert.deepEqual(r0, { ...row(0, 10, 3) });
+  assert.deepEqual(rows.find((r) => r.streamPartition === BATCH_PARTITION)!.streamOffset, null);
+  assert.deepEqual((await store.readTiles(user, ['u1'], hop)).map((r) => r.streamPartition).sort(), [0, 1]);
+  assert.deepEqual(await store.readTiles(user, ['nobody'], null), []);
+}));
+
+test('a streaming row never goes back to a lower offset; batch rows always replace', withStore(async (store) => {
+  await store.ensureTables([user]);
+  await store.writeTiles(user, [{ key: ['u'], row: row(0, 10, 5) }]);
+  await store.writeTiles(user, [{ key: ['u'], row: row(0, 8, 4) }]); // stale writer: ignored
+  assert.equal((await store.readTiles(user, ['u'], null))[0].states[col('n', count)], 5);
+  await store.writeTiles(user, [{ key: ['u'], row: row(0, 10, 5) }]); // same offset: same row, harmless
+  await store.writeTiles(user, [{ key: ['u'], row: row(0, 12, 6) }]);
+  assert.equal((await store.readTiles(user, ['u'], null))[0].states[col('n', count)], 6);
+  await store.writeTiles(user, [{ key: ['u'], row: row(BATCH_PARTITION, null, 1) }]);
+  await store.writeTiles(user, [{ key: ['u'], row: row(BATCH_PARTITION, null, 2) }]);
+  assert.equal((await store.readTiles(user, ['u'], null)).find((r) => r.streamPartition === BATCH_PARTITION)!.states[col('n', count)], 2);
+  await assert.rejects(store.writeTiles(user, [{ key: ['u'], row: row(0, null, 1) }]), /without stream_offset/);
+}));
+
+test('value rows round trip with composite keys, dates, booleans, timestamps and nulls', withStore(async (store) => {
+  await store.ensureTables([snapshotGroup]);
+  await store.writeValues(snapshotGroup, [{ key: ['a', 1], row: { values: { since: '2020-02-29', score: null, vip: true, seen: 1_700_000_000_123 }, snapshotDs: '2026-01-09', updatedAt: 5 } }]);
+  assert.deepEqual(await store.readValues(snapshotGroup, ['a', 1]), { values: { since: '2020-02-29', score: null, vip: true, seen: 1_700_000_000_123 }, snapshotDs: '2026-01-09', updatedAt: 5 });
+  assert.equal(await store.readValues(snapshotGroup, ['a', 2]), null);
+  await assert.rejects(store.readValues(snapshotGroup, ['a']), /expected 2 key value/);
+  await assert.rejects(store.readTiles(snapshotGroup, ['a', 1], null), /not a windowed group/);
+}));
+
+test('rows expire after the layout TTL', withStore(async (store) => {
+  const short: GroupRuntime = { ...user, layout: { ...user.layout, online: { ...user.layout.online, ttlSeconds: 1 } } };
+  await store.ensureTables([short]);
+  await store.writeTiles(short, [{ key: ['u'], row: row(0, 1, 1) }]);
+  assert.equal((await store.readTiles(short, ['u'], null)).length, 1);
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await store.readTiles(short, ['u'], null)).length, 0);
+}));
+
+test('a read-only store (the sidecar) sees committed writes of another connection (WAL)', withStore(async (store, path) => {
+  await store.ensureTables([user]);
+  const reader = new SqliteStore({ path, readonly: true });
+  try {
+    assert.deepEqual(await reader.readTiles(user, ['u'], null), []);
+    await store.writeTiles(user, [{ key: ['u'], row: row(0, 1, 1) }]);
+    assert.equal((await reader.readTiles(user, ['u'], null)).length, 1);
+    await assert.rejects(reader.writeTiles(user, [{ key: ['u'], row: row(0, 2, 2) }]), /read-only/);
+  } finally {
+    await reader.close();
+  }
+  assert.throws(() => new SqliteStore({ path: `${path}-missing`, readonly: true }), /cannot open the SQLite online store/);
+}));
