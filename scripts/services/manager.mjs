@@ -277,7 +277,7 @@ export async function up(names = SERVICES) {
 async function stop(config, name, quiet) {
   const pid = ourPid(config, name);
   if (!pid) {
-    if (!quiet) log(`${name}: nothing to stop (not started by this manager)`);
+    if (!quiet) log(`${name}: nothing to stop (not running, or not started by this manager)`);
     return;
   }
   const t0 = Date.now();
