@@ -33,7 +33,7 @@ source events {
       const agg = aggs[(g + f) % aggs.length];
       lines.push(`  feature f${f} = ${agg.replace('amount', `value_${g}`)} over ${windows[(g * 3 + f) % windows.length]}  "feature ${f} of group ${g}"`);
     }
-    lines.push(`  feature ratio = f0 / nullif(f1, 0)`);
+    lines.push(`  feature f0_text = coalesce(cast(f0 as string), "none")`);
     lines.push('}', '');
     text += `${lines.join('\n')}\n`;
     if ((g + 1) % 50 === 0) flush();

@@ -9,11 +9,19 @@ import { createHash } from 'node:crypto';
 import type * as ir from '../ir/ir.js';
 import type { GroupDraft } from '../checker/check.js';
 
+/** JSON with object keys sorted at every level, so the text does not depend on construction order. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj).filter((k) => obj[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const obj = v as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    let sorted = true;
+    for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) { sorted = false; break; }
+    if (sorted) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of keys.sort()) out[k] = obj[k];
+    return out;
+  });
 }
 
 export function sha256(text: string): string {

@@ -41,6 +41,6 @@ export const materializerPlanTarget: Target = {
   name: 'materializer-plan',
   description: 'The streaming materializer plan (topics, decoding, filters, aggregations, online layout)',
   emit(registry: Registry): Artifact[] {
-    return [{ path: 'materializer-plan.json', content: `${JSON.stringify(materializerPlan(registry), null, 2)}\n` }];
+    return [{ path: 'materializer-plan.json', content: `${JSON.stringify(materializerPlan(registry))}\n` }];
   },
 };

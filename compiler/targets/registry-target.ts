@@ -10,7 +10,7 @@ export const registryTarget: Target = {
   description: 'The IR (registry.json) and its readable printout (registry.txt)',
   emit(registry: Registry): Artifact[] {
     return [
-      { path: REGISTRY_FILE, content: `${JSON.stringify(registry, null, 2)}\n` },
+      { path: REGISTRY_FILE, content: `${JSON.stringify(registry)}\n` },
       { path: 'registry.txt', content: printRegistry(registry) },
     ];
   },

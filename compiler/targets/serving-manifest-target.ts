@@ -24,6 +24,6 @@ export const servingManifestTarget: Target = {
   name: 'serving-manifest',
   description: "The sidecar's serving manifest (online layout, features, models)",
   emit(registry: Registry): Artifact[] {
-    return [{ path: 'serving-manifest.json', content: `${JSON.stringify(servingManifest(registry), null, 2)}\n` }];
+    return [{ path: 'serving-manifest.json', content: `${JSON.stringify(servingManifest(registry))}\n` }];
   },
 };

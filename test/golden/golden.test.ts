@@ -34,7 +34,9 @@ for (const c of cases) {
     assert.deepEqual(result.diagnostics.map((d) => `${d.span.file}:${d.span.line}:${d.span.col} ${d.code}: ${d.message}`), []);
     const artifacts = TARGETS.flatMap((t) => t.emit(result.registry!, DEFAULT_TARGET_OPTIONS)).filter((a) => a.path !== 'registry.json');
     const expectedDir = join(root, 'test/golden/expected', c.name);
-    for (const a of artifacts) {
+    for (const artifact of artifacts) {
+      // JSON artifacts are compact (machine-read, large); golden files keep them indented to be reviewable.
+      const a = artifact.path.endsWith('.json') ? { ...artifact, content: `${JSON.stringify(JSON.parse(artifact.content), null, 2)}\n` } : artifact;
       const path = join(expectedDir, a.path);
       if (update) {
         mkdirSync(dirname(path), { recursive: true });
