@@ -334,6 +334,8 @@ export class AstBuilder extends BaseVisitor {
     const entity = this.qname(ctx.entity?.[0]);
     const source = this.qname(ctx.source?.[0]);
     if (!name || !entity || !source) return null;
+    // `group on driver from …`: `on` was read as the name and a missing `on` inserted
+    if (name.text === 'on' && !real(ctx.On?.[0])) return null;
     const span = this.span(ctx, name.span);
     const nodes = inSourceOrder(ctx.whereItem, ctx.keyMapItem, ctx.letItem, ctx.featureDecl, ctx.metaItem);
     return { kind: 'group', name, entity, source, items: this.all<ast.GroupItem>(nodes, span), span };

@@ -37,6 +37,8 @@ const ITEM_WORDS: Record<string, string[]> = {
 };
 
 const RESERVED = new Set<string>(t.RESERVED_KEYWORDS);
+/** What is expected right after an expression (or inside one): there, `=` was meant as `==`. */
+const EXPRESSION_CONTEXT = new Set(['an expression', '`}`', '`)`', '`then`', '`end`']);
 
 /**
  * The diagnostic of one recognition exception of a chunk of the file that ended at token
@@ -57,7 +59,7 @@ export function syntaxErrorDiagnostic(
   const prev = index > 0 ? tokens[index - 1] : undefined;
   // at the end of the file, point at the last token
   const spanTok = atEof ? tokens[tokens.length - 1] : tok;
-  const span: Span = spanTok ? file.span(spanTok.startOffset, spanTok.startOffset + spanTok.image.length) : file.span(0, 0);
+  let span: Span = spanTok ? file.span(spanTok.startOffset, spanTok.startOffset + spanTok.image.length) : file.span(0, 0);
   const found = tok === undefined ? 'end of file' : t.quote(tok.image);
   const foundType: TokenType | undefined = tok?.tokenType;
 
@@ -78,6 +80,10 @@ export function syntaxErrorDiagnostic(
     const what = decl?.name ? `${kind} ${t.quote(decl.name)}` : `this ${kind}`;
     message = `expected \`}\` to close ${what}, found ${found}`;
     if (tok && foundType === t.Identifier) hints.push(...optional(didYouMean(tok.image, ITEM_WORDS[inner])));
+  } else if (expected === '`on`' && inner === 'groupDecl' && prev?.tokenType === t.On && tokens[index - 2]?.tokenType === t.Group) {
+    // `group on driver from trips`: the name is missing and `on` was taken for it
+    message = `expected the group's name after \`group\`, found \`on\``;
+    span = file.span(prev.startOffset, prev.startOffset + prev.image.length);
   } else if (expected === '`}`' && inner === 'fieldsBlock') {
     message = `expected \`}\` to close \`fields\`, found ${found}`;
   } else if (expected === '`else`' && inner === 'caseExpr') {
@@ -86,7 +92,7 @@ export function syntaxErrorDiagnostic(
     message = `expected ${expected}${after}, found ${found}`;
   }
 
-  if (foundType === t.Equals && expected !== '`=`') hints.push('to compare values, write `==`');
+  if (foundType === t.Equals && EXPRESSION_CONTEXT.has(expected)) hints.push('to compare values, write `==`');
   if (expected === 'a name' && tok && RESERVED.has(tok.image)) {
     hints.push(`\`${tok.image}\` is a reserved word and cannot be used as a name`);
   }

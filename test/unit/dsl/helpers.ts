@@ -57,24 +57,29 @@ export function expr(text: string): { sexpr: string; diagnostics: string[] } {
 }
 
 /** Every object with a `span` in the AST (nodes, names, literals, windows...). */
-export function* spans(node: unknown): Generator<{ owner: unknown; span: ast.Name['span'] }> {
-  if (node === null || typeof node !== 'object') return;
+export function spans(node: unknown, out: { owner: object; span: ast.Name['span'] }[] = []): { owner: object; span: ast.Name['span'] }[] {
+  if (node === null || typeof node !== 'object') return out;
   if (Array.isArray(node)) {
-    for (const n of node) yield* spans(n);
-    return;
+    for (const n of node) spans(n, out);
+    return out;
   }
   const obj = node as Record<string, unknown>;
-  if (obj.span && typeof obj.span === 'object') yield { owner: obj, span: obj.span as ast.Name['span'] };
-  for (const [k, v] of Object.entries(obj)) if (k !== 'span' && k !== 'opSpan') yield* spans(v);
+  if (obj.span && typeof obj.span === 'object') out.push({ owner: obj, span: obj.span as ast.Name['span'] });
+  for (const k in obj) if (k !== 'span' && k !== 'opSpan') spans(obj[k], out);
+  return out;
 }
 
-export function* exprs(node: unknown): Generator<ast.Expr> {
-  if (node === null || typeof node !== 'object') return;
+const EXPR_KINDS = new Set(['literal', 'ref', 'call', 'binary', 'unary', 'case', 'cast', 'error']);
+
+/** Every expression in the AST. */
+export function exprs(node: unknown, out: ast.Expr[] = []): ast.Expr[] {
+  if (node === null || typeof node !== 'object') return out;
   if (Array.isArray(node)) {
-    for (const n of node) yield* exprs(n);
-    return;
+    for (const n of node) exprs(n, out);
+    return out;
   }
   const obj = node as Record<string, unknown>;
-  if (['literal', 'ref', 'call', 'binary', 'unary', 'case', 'cast', 'error'].includes(obj.kind as string)) yield obj as unknown as ast.Expr;
-  for (const [k, v] of Object.entries(obj)) if (k !== 'span' && k !== 'opSpan') yield* exprs(v);
+  if (EXPR_KINDS.has(obj.kind as string)) out.push(obj as unknown as ast.Expr);
+  for (const k in obj) if (k !== 'span' && k !== 'opSpan') exprs(obj[k], out);
+  return out;
 }
