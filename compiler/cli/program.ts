@@ -8,6 +8,7 @@ import { registerCompileCommands } from './compile-commands.js';
 import { handleFatal } from './exit.js';
 import { registerInitCommand } from './init-command.js';
 import { registerMaterializeCommands } from './materialize-commands.js';
+import { registerUploadCommand } from './upload-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('palette')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerCompileCommands(program);
   registerCatalogCommands(program);
   registerMaterializeCommands(program);
+  registerUploadCommand(program);
   return program;
 }
 

@@ -1,0 +1,169 @@
+/**
+ * `palette upload`: the offline store's results → the online store.
+ *
+ * Windowed groups: the batch tiles of the days [from, to] (default: every partition of the
+ * group's offline tiles table), written as tile rows with stream_partition = -1
+ * (BATCH_PARTITION) and no stream offset. Only complete tiles are uploaded: those that end
+ * (tile_start + hop) by the end of day `to` and not after now; a batch row supersedes the
+ * streaming rows of its tile when read (serving/group-evaluator.ts), so it must hold the
+ * whole tile.
+ * Snapshot groups: the values of the latest daily partition in [from, to], one row per key
+ * with snapshot_ds = that day (a key missing from it keeps its older row until the TTL).
+ *
+ * Concurrent: several partitions at once, each written in chunks. Resumable: after each
+ * partition is written its day and signature (files, sizes, times) are recorded in a
+ * checkpoint file; a rerun skips the days recorded with the same signature, so an
+ * interrupted upload continues where it stopped and a re-backfilled day is uploaded again.
+ * Writes are upserts, so redoing a partly written partition is harmless.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { GroupRuntime } from '../contracts/group-runtime.js';
+import { BATCH_PARTITION, type OfflineTable } from '../contracts/layout.js';
+import type { Value } from '../contracts/types.js';
+import { UserError } from '../errors.js';
+import { parseDate } from '../expr/time.js';
+import type { OnlineStore, TileRow, ValueRow } from '../stores/online-store.js';
+import { writeAtomically } from '../stream/file-source.js';
+import type { OfflinePartition, OfflineReader } from './offline-reader.js';
+
+const DAY_MS = 86_400_000;
+
+export interface UploadProgress {
+  readonly partitionsDone: number;
+  readonly partitionsTotal: number;
+  readonly rowsDone: number;
+  readonly rowsTotal: number;
+}
+
+export interface UploadOptions {
+  readonly group: GroupRuntime;
+  readonly reader: OfflineReader;
+  readonly store: OnlineStore;
+  readonly from?: string;
+  readonly to?: string;
+  /** Partitions uploaded at once (default 4). */
+  readonly concurrency?: number;
+  /** Rows per write request batch (default 1000). */
+  readonly chunkRows?: number;
+  /** Where the resumable state is kept (a JSON file). */
+  readonly checkpointPath: string;
+  /** Ignore the checkpoint: upload every partition again. */
+  readonly restart?: boolean;
+  readonly onProgress?: (p: UploadProgress) => void;
+  /** Wall clock for the "complete tile" cut (tests). */
+  readonly now?: number;
+}
+
+export interface UploadResult {
+  readonly kind: 'tiles' | 'values';
+  readonly partitions: readonly string[];
+  readonly skipped: readonly string[];
+  readonly rows: number;
+}
+
+interface Checkpoint {
+  readonly table: string;
+  readonly version: string;
+  readonly done: Record<string, string>;
+}
+
+function checkDay(name: string, d: string | undefined): void {
+  if (d !== undefined && Number.isNaN(parseDate(d))) throw new UserError(`${name} must be a day YYYY-MM-DD, not \`${d}\``);
+}
+
+export async function uploadGroup(o: UploadOptions): Promise<UploadResult> {
+  checkDay('--from', o.from);
+  checkDay('--to', o.to);
+  if (o.from && o.to && o.from > o.to) throw new UserError(`--from ${o.from} is after --to ${o.to}`);
+  const g = o.group;
+  const table = g.kind === 'windowed' ? g.layout.offline.tiles : g.layout.offline.daily;
+  if (!table) throw new Error(`palette: windowed group ${g.name} has no offline tiles table`);
+  const all = await o.reader.partitions(table);
+  let parts = all.filter((p) => (o.from === undefined || p.ds >= o.from) && (o.to === undefined || p.ds <= o.to));
+  if (parts.length === 0) {
+    const range = o.from || o.to ? ` in [${o.from ?? '…'}, ${o.to ?? '…'}]` : '';
+    throw new UserError(`no offline partitions of ${g.name}${range} at ${o.reader.describe(table)}`, `run \`palette backfill ${g.name.split('.').pop()}\` for those days first`);
+  }
+  if (g.kind === 'snapshot') parts = [parts[parts.length - 1]];
+  const to = o.to ?? parts[parts.length - 1].ds;
+
+  const checkpoint = readCheckpoint(o.checkpointPath, table, g.version, o.restart ?? false);
+  const todo = parts.filter((p) => checkpoint.done[p.ds] !== p.signature);
+  const skipped = parts.filter((p) => checkpoint.done[p.ds] === p.signature).map((p) => p.ds);
+  await o.store.ensureTables([g]);
+
+  // A tile is complete if it ends by the end of day `to` and not in the future.
+  const cutoff = Math.min(Date.parse(`${to}T00:00:00Z`) + DAY_MS, o.now ?? Date.now());
+  const where = g.kind === 'windowed' ? `epoch_ms("tile_start") + "hop_ms" <= ${cutoff}` : undefined;
+  const counts: number[] = [];
+  for (const p of todo) counts.push(await o.reader.count(table, p.ds, where));
+  const progress = { partitionsDone: 0, partitionsTotal: todo.length, rowsDone: 0, rowsTotal: counts.reduce((a, b) => a + b, 0) };
+  o.onProgress?.({ ...progress });
+
+  const chunkRows = o.chunkRows ?? 1000;
+  const done = { ...checkpoint.done };
+  let next = 0;
+  let rows = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const p: OfflinePartition = todo[next++];
+      let pending: Value[][] = [];
+      const send = async (): Promise<void> => {
+        if (pending.length === 0) return;
+        const batch = pending;
+        pending = [];
+        if (g.kind === 'windowed') await o.store.writeTiles(g, batch.map((r) => tileRow(g, table, r)));
+        else await o.store.writeValues(g, batch.map((r) => valueRow(g, table, r, p.ds)));
+        rows += batch.length;
+        progress.rowsDone += batch.length;
+        o.onProgress?.({ ...progress });
+      };
+      for await (const chunk of o.reader.readPartition(table, p.ds, where)) {
+        for (const r of chunk) {
+          pending.push(r);
+          if (pending.length >= chunkRows) await send();
+        }
+      }
+      await send();
+      done[p.ds] = p.signature;
+      writeAtomically(o.checkpointPath, `${JSON.stringify({ table: table.table, version: g.version, done } satisfies Checkpoint, null, 1)}\n`);
+      progress.partitionsDone++;
+      o.onProgress?.({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, todo.length) }, worker));
+  return { kind: g.kind === 'windowed' ? 'tiles' : 'values', partitions: todo.map((p) => p.ds), skipped, rows };
+}
+
+function readCheckpoint(path: string, table: OfflineTable, version: string, restart: boolean): Checkpoint {
+  const empty = { table: table.table, version, done: {} };
+  if (restart || !existsSync(path)) return empty;
+  try {
+    const c = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint;
+    return c.table === table.table && c.version === version && typeof c.done === 'object' ? c : empty;
+  } catch {
+    return empty;
+  }
+}
+
+/** An offline tile row (keys, hop_ms, tile_start, states...) as an online batch tile row. */
+function tileRow(g: GroupRuntime, table: OfflineTable, r: Value[]): { key: Value[]; row: TileRow } {
+  const nk = g.entity.keys.length;
+  const states: Record<string, Value> = {};
+  for (let i = nk + 2; i < table.columns.length; i++) if (r[i] !== null) states[table.columns[i].name] = r[i];
+  return {
+    key: r.slice(0, nk),
+    row: { hopMs: r[nk] as number, tileStart: r[nk + 1] as number, streamPartition: BATCH_PARTITION, streamOffset: null, states, updatedAt: null },
+  };
+}
+
+/** A daily row (keys, feature values...) as an online value row. */
+function valueRow(g: GroupRuntime, table: OfflineTable, r: Value[], ds: string): { key: Value[]; row: ValueRow } {
+  const nk = g.entity.keys.length;
+  const values: Record<string, Value> = {};
+  for (const f of g.layout.featureColumns) {
+    const i = table.columns.findIndex((c) => c.name === f.column);
+    values[f.feature] = i < 0 ? null : r[i];
+  }
+  return { key: r.slice(0, nk), row: { values, snapshotDs: ds, updatedAt: null } };
+}
