@@ -42,7 +42,21 @@ export interface PaletteConfig {
     readonly path: string;
     readonly kafka: { readonly brokers: readonly string[]; readonly groupId: string; readonly deadLetterTopic: string };
   };
-  readonly serving: { readonly host: string; readonly port: number };
+  /** The sidecar (`palette serve`); see sidecar/README.md. */
+  readonly serving: {
+    readonly host: string;
+    readonly port: number;
+    /** Per-request deadline for online-store reads, ms. */
+    readonly deadlineMs: number;
+    readonly maxEntities: number;
+    readonly maxBodyBytes: number;
+    /** A file holding the bearer token (PALETTE_SERVING_TOKEN overrides); null = no auth. */
+    readonly tokenFile: string | null;
+    /** Row cache: off when maxEntries is 0. */
+    readonly cache: { readonly maxEntries: number; readonly ttlMs: number };
+    /** On SIGTERM: how long to let in-flight requests finish, ms. */
+    readonly drainTimeoutMs: number;
+  };
 }
 
 type Spec = { [key: string]: Spec | 'string' | 'number' | 'string[]' | 'map' | readonly string[] };
@@ -67,7 +81,10 @@ const SPEC: Spec = {
     path: 'string',
     kafka: { brokers: 'string[]', groupId: 'string', deadLetterTopic: 'string' },
   },
-  serving: { host: 'string', port: 'number' },
+  serving: {
+    host: 'string', port: 'number', deadlineMs: 'number', maxEntities: 'number', maxBodyBytes: 'number', tokenFile: 'string',
+    cache: { maxEntries: 'number', ttlMs: 'number' }, drainTimeoutMs: 'number',
+  },
 };
 
 export const CONFIG_FILE = 'palette.yaml';
@@ -164,6 +181,15 @@ export function loadConfig(configFile: string | null, fallbackRoot = process.cwd
         deadLetterTopic: raw.stream?.kafka?.deadLetterTopic ?? 'palette.dead-letters',
       },
     },
-    serving: { host: raw.serving?.host ?? '127.0.0.1', port: raw.serving?.port ?? 8700 },
+    serving: {
+      host: raw.serving?.host ?? '127.0.0.1',
+      port: raw.serving?.port ?? 8700,
+      deadlineMs: raw.serving?.deadlineMs ?? 100,
+      maxEntities: raw.serving?.maxEntities ?? 1000,
+      maxBodyBytes: raw.serving?.maxBodyBytes ?? 1_048_576,
+      tokenFile: raw.serving?.tokenFile ? abs(raw.serving.tokenFile) : null,
+      cache: { maxEntries: raw.serving?.cache?.maxEntries ?? 0, ttlMs: raw.serving?.cache?.ttlMs ?? 1000 },
+      drainTimeoutMs: raw.serving?.drainTimeoutMs ?? 10_000,
+    },
   };
 }

@@ -1,0 +1,175 @@
+/**
+ * The sidecar's HTTP server (fastify 5; chosen over node:http by measurement, see
+ * sidecar/README.md).
+ *
+ *   POST /v1/features  feature values (body: sidecar/feature-request.ts; answer: FeatureResponse)
+ *   GET  /v1/catalog   the models and groups it serves, with their keys (for clients and `palette fetch --via`)
+ *   GET  /healthz      alive: the process answers (liveness probe)
+ *   GET  /readyz       ready: manifest loaded, the online store answers a ping, not shutting down
+ *   GET  /metrics      Prometheus text
+ *
+ * Contracts: a bad request is a 4xx with `{"error": {"code", "message", "hint"?}}`, never a
+ * 500 (a 500 is a bug, logged with its stack); with a token configured, /v1/* needs
+ * `Authorization: Bearer <token>` (probes and metrics stay open so kubelet and Prometheus
+ * need no secret); bodies over maxBodyBytes are 413; only application/json bodies are read.
+ * close() drains: readiness turns false, the listener stops, requests in flight finish
+ * (up to drainTimeoutMs, then connections are cut), then the store is closed.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { FeatureService } from './feature-service.js';
+import type { SidecarMetrics } from './metrics.js';
+import { RequestError } from './request-error.js';
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Bearer token for /v1/*; null = no authentication. */
+  readonly token: string | null;
+  readonly maxBodyBytes: number;
+  readonly drainTimeoutMs: number;
+  /** How long /readyz waits for the store's ping. */
+  readonly readyTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000,
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Model label for metrics, set once the request is resolved. */
+    paletteModel?: string;
+  }
+}
+
+export interface Sidecar {
+  readonly app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+  /** Start listening; resolves to the base URL (http://host:port). */
+  listen(): Promise<string>;
+  /** Drain and stop (idempotent). Closes the store. */
+  close(): Promise<void>;
+  readonly draining: boolean;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest();
+
+export function createSidecar(service: FeatureService, options: ServerOptions, metrics: SidecarMetrics, log: Logger): Sidecar {
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.maxBodyBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 65_000,
+    requestTimeout: 30_000,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  // Only JSON bodies: without this, fastify would hand text/plain bodies to the route as strings.
+  app.removeContentTypeParser('text/plain');
+  const tokenHash = options.token === null ? null : sha(options.token);
+  let draining = false;
+  let closing: Promise<void> | null = null;
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    metrics.inFlight.inc();
+    if (tokenHash !== null && req.url.startsWith('/v1/')) {
+      const h = req.headers.authorization;
+      const given = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : null;
+      // Compare fixed-length digests in constant time: neither length nor prefix leaks.
+      if (given === null || !timingSafeEqual(sha(given), tokenHash)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new RequestError('unauthorized', given === null ? 'this sidecar needs `Authorization: Bearer <token>`' : 'the bearer token is wrong');
+      }
+    }
+  });
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    metrics.inFlight.dec();
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requestDuration.observe({ route, model: req.paletteModel ?? '-', code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err: FastifyError | RequestError, req, reply) => {
+    if (err instanceof RequestError) return reply.code(err.status).send(err.toJSON());
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // fastify's own checks of the raw request: body size, media type, JSON syntax.
+      const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_json';
+      const message = status === 413 ? `the request body is larger than ${options.maxBodyBytes} bytes`
+        : status === 415 ? 'send the request body as application/json'
+          : `the request body is not valid JSON: ${err.message}`;
+      return reply.code(status).send(new RequestError(code, message).toJSON());
+    }
+    req.log.error({ err, url: req.url }, 'internal error while answering a request');
+    return reply.code(500).send({ error: { code: 'internal', message: 'internal error in the sidecar; its log has the details' } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new RequestError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`,
+      'routes: POST /v1/features, GET /v1/catalog, /healthz, /readyz, /metrics').toJSON());
+  });
+
+  app.post('/v1/features', async (req) => {
+    // Resolve first so that metrics carry the model even when the reads fail.
+    const parsed = service.parse(req.body);
+    req.paletteModel = parsed.plan.model ?? 'features';
+    return service.fetch(parsed);
+  });
+  app.get('/v1/catalog', async () => service.catalog.summary());
+  app.get('/healthz', async () => ({ status: 'alive' }));
+  let pinging: Promise<void> | null = null;
+  app.get('/readyz', async (_req, reply) => {
+    if (draining) {
+      metrics.ready.set(0);
+      return reply.code(503).send({ ready: false, reason: 'shutting down' });
+    }
+    try {
+      // One ping at a time however many probes arrive.
+      pinging ??= service.ping(options.readyTimeoutMs).finally(() => { pinging = null; });
+      await pinging;
+      metrics.ready.set(1);
+      return { ready: true, registryHash: service.catalog.registryHash, store: service.store.kind };
+    } catch (err) {
+      metrics.ready.set(0);
+      return reply.code(503).send({ ready: false, reason: `online store (${service.store.kind}) unreachable: ${(err as Error).message}` });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      metrics.ready.set(0);
+      const inFlight = app.close();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        inFlight.then(() => false),
+        new Promise<boolean>((r) => { timer = setTimeout(() => r(true), options.drainTimeoutMs); }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        log.warn({ drainTimeoutMs: options.drainTimeoutMs }, 'requests still in flight after the drain timeout: closing their connections');
+        app.server.closeAllConnections();
+        await inFlight;
+      }
+      await service.store.close();
+      log.info('sidecar stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    app,
+    get draining() { return draining; },
+    async listen() {
+      const url = await app.listen({ host: options.host, port: options.port });
+      return url;
+    },
+    close,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The HTTP side: bearer token, probes, metrics, the catalog route, draining on close, and
+ * a real socket on loopback for `palette fetch --via`'s client.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UserError } from '../../../runtime/errors.js';
+import { callSidecar, renderResponse, requestBody } from '../../../sidecar/fetch-client.js';
+import type { FeatureResponse } from '../../../sidecar/feature-service.js';
+import type { CatalogSummary } from '../../../sidecar/serving-catalog.js';
+import { NOW, testSidecar } from './helpers.js';
+
+const body = { model: 'rides.eta_v3', entities: [{ driver_id: 'd1' }], at: NOW };
+
+describe('sidecar server', () => {
+  it('needs the bearer token on /v1/* when one is set, but not on probes and metrics', async () => {
+    const s = await testSidecar({ server: { token: 's3cret' } });
+    let r = await s.post(body);
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, 'unauthorized');
+    assert.match(r.json.error.message, /Authorization: Bearer/);
+    r = await s.post(body, { authorization: 'Bearer s3cre' });
+    assert.equal(r.status, 401);
+    assert.match(r.json.error.message, /wrong/);
+    r = await s.post(body, { authorization: 'Basic s3cret' });
+    assert.equal(r.status, 401);
+    assert.equal(s.store.reads.length, 0);
+    r = await s.post(body, { authorization: 'Bearer s3cret' });
+    assert.equal(r.status, 200);
+    assert.equal((await s.get('/v1/catalog')).status, 401);
+    assert.equal((await s.get('/v1/catalog', { authorization: 'Bearer s3cret' })).status, 200);
+    assert.equal((await s.get('/healthz')).status, 200);
+    assert.equal((await s.get('/readyz')).status, 200);
+    assert.equal((await s.get('/metrics')).status, 200);
+  });
+
+  it('is ready when the store answers a ping, and not when it does not', async () => {
+    const s = await testSidecar();
+    let r = await s.get('/readyz');
+    assert.equal(r.status, 200);
+    assert.equal(r.json.ready, true);
+    s.store.pingFails = true;
+    r = await s.get('/readyz');
+    assert.equal(r.status, 503);
+    assert.equal(r.json.ready, false);
+    assert.match(r.json.reason, /unreachable: fake store unreachable/);
+    assert.equal((await s.get('/healthz')).status, 200, 'still alive');
+    s.store.pingFails = false;
+    assert.equal((await s.get('/readyz')).status, 200, 'ready again by itself');
+  });
+
+  it('exports latency per route and model, entities and statuses on /metrics', async () => {
+    const s = await testSidecar();
+    await s.post(body);
+    await s.post({ features: ['rides.driver_profile.city'], entities: [{ driver_id: 'd1' }, { driver_id: 'd2' }] });
+    await s.post({ model: 'nope', entities: [] });
+    const m = await s.get('/metrics');
+    assert.match(m.text, /palette_sidecar_request_duration_seconds_count\{route="\/v1\/features",model="rides.eta_v3",code="200"} 1/);
+    assert.match(m.text, /palette_sidecar_request_duration_seconds_count\{route="\/v1\/features",model="features",code="200"} 1/);
+    assert.match(m.text, /palette_sidecar_request_duration_seconds_count\{route="\/v1\/features",model="-",code="400"} 1/);
+    assert.match(m.text, /palette_sidecar_request_duration_seconds_bucket\{le="0.005",route="\/v1\/features"/);
+    assert.match(m.text, /palette_sidecar_entities_total\{model="features"} 2/);
+    assert.match(m.text, /palette_sidecar_group_reads_total\{status="ok"}/);
+    assert.match(m.text, /palette_sidecar_store_read_duration_seconds_count\{group="rides.driver_trip_stats",kind="tiles"} 1/);
+  });
+
+  it('lists what it serves on /v1/catalog', async () => {
+    const s = await testSidecar();
+    const c = (await s.get('/v1/catalog')).json as CatalogSummary;
+    const eta = c.models.find((m) => m.name === 'rides.eta_v3')!;
+    assert.deepEqual(eta.keys, [{ name: 'driver_id', type: 'string' }]);
+    assert.equal(eta.outputs[0], 'driver_trip_stats.trips_1h');
+    assert.ok(c.groups.some((g) => g.name === 'rides.rider_activity' && g.keys[0].name === 'rider_id'));
+  });
+
+  it('drains on close: a request in flight finishes, readiness turns false, then the store closes', async () => {
+    const s = await testSidecar({ service: { deadlineMs: 1000 } });
+    s.store.delayMs.set('rides.driver_trip_stats', 150);
+    const inFlight = s.post(body);
+    await new Promise((r) => setTimeout(r, 30));
+    const closing = s.sidecar.close();
+    assert.equal(s.sidecar.draining, true);
+    const r = await inFlight;
+    assert.equal(r.status, 200, 'the request in flight was answered');
+    assert.equal(r.json.results[0].statuses['driver_trip_stats.trips_1h'], 'ok');
+    await closing;
+    assert.equal(s.store.closed, true);
+  });
+
+  it('serves on a loopback socket for `palette fetch --via`, and the table shows values and statuses', async () => {
+    const s = await testSidecar({ server: { port: 0, token: 'tok' } });
+    const url = await s.sidecar.listen();
+    try {
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const summary = await callSidecar<CatalogSummary>(url, 'v1/catalog', { token: 'tok' });
+      const req = requestBody(summary, 'pricing_v1', ['driver_id=d1', 'rider_id=r1'], String(NOW));
+      assert.deepEqual(req, { model: 'rides.pricing_v1', entities: [{ driver_id: 'd1', rider_id: 'r1' }], at: NOW });
+      const res = await callSidecar<FeatureResponse>(url, 'v1/features', { body: req, token: 'tok' });
+      assert.equal(res.results[0].statuses.demand_pressure, 'ok');
+      const text = renderResponse(res, 1.25);
+      assert.match(text, /rides\.pricing_v1 for driver_id=d1 rider_id=r1 at 2026-01-10T12:00:00.000Z \(1\.3 ms\)/);
+      assert.match(text, /demand_pressure\s+\d[\d.]*\s+ok/);
+      assert.match(text, /rides\.rider_activity\s+\w{12}\s+ok\s+2026-01-10T/);
+      await assert.rejects(callSidecar(url, 'v1/features', { body: { model: 'x', entities: [] }, token: 'tok' }),
+        (e: unknown) => e instanceof UserError && /HTTP 400.*no model called `x`/.test(e.message));
+      await assert.rejects(callSidecar(url, 'v1/features', { body: req }), (e: unknown) => e instanceof UserError && /HTTP 401/.test(e.message));
+    } finally {
+      await s.sidecar.close();
+    }
+    await assert.rejects(callSidecar(url, 'healthz', { timeoutMs: 2000 }), (e: unknown) => e instanceof UserError && /cannot reach the sidecar/.test(e.message));
+  });
+
+  it('builds fetch requests from NAME key=value: models, groups, typed keys, clear errors', async () => {
+    const s = await testSidecar();
+    const summary = s.service.catalog.summary();
+    assert.deepEqual(requestBody(summary, 'driver_trip_stats', ['driver_id=d1']), { features: ['rides.driver_trip_stats.*'], entities: [{ driver_id: 'd1' }] });
+    assert.deepEqual(requestBody(summary, 'rides.eta_v3', ['driver_id=42'], '2026-01-10T00:00:00Z'), { model: 'rides.eta_v3', entities: [{ driver_id: '42' }], at: '2026-01-10T00:00:00Z' });
+    assert.throws(() => requestBody(summary, 'eta', ['driver_id=d1']), /no model or group called `eta`/);
+    assert.throws(() => requestBody(summary, 'eta_v3', ['driver_id']), /`driver_id` is not key=value/);
+  });
+});
