@@ -8,6 +8,7 @@ import { registerCompileCommands } from './compile-commands.js';
 import { handleFatal } from './exit.js';
 import { registerInitCommand } from './init-command.js';
 import { registerMaterializeCommands } from './materialize-commands.js';
+import { registerServeCommands } from './serve-commands.js';
 import { registerUploadCommand } from './upload-command.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCatalogCommands(program);
   registerMaterializeCommands(program);
   registerUploadCommand(program);
+  registerServeCommands(program);
   return program;
 }
 

@@ -1,0 +1,129 @@
+/**
+ * `palette serve` (the sidecar) and `palette fetch` (feature values in the terminal, through
+ * a running sidecar or straight from the online store). Both are thin: the work is in
+ * sidecar/ (sidecar-setup.ts, feature-service.ts, fetch-client.ts).
+ */
+import type { Command } from 'commander';
+import { findConfigFile, loadConfig, type PaletteConfig } from '../../runtime/config/palette-config.js';
+import { UserError } from '../../runtime/errors.js';
+import type { FeatureResponse } from '../../sidecar/feature-service.js';
+import type { CatalogSummary } from '../../sidecar/serving-catalog.js';
+import type { ServingOverrides } from '../../sidecar/sidecar-setup.js';
+import { ExitWithCode } from './exit.js';
+
+// The sidecar (fastify, prom-client, pino, the store drivers) loads inside the actions: the
+// command tree must build without them (compiler/README.md, "CLI rule: start fast").
+
+const int = (name: string, min = 0) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${name} must be a whole number >= ${min}, not \`${v}\``);
+  return n;
+};
+
+function configOf(path: string | undefined): PaletteConfig {
+  return loadConfig(path ?? findConfigFile(process.cwd()));
+}
+
+function overrides(opts: Record<string, unknown>): ServingOverrides {
+  return {
+    manifest: opts.manifest as string | undefined,
+    host: opts.host as string | undefined,
+    port: opts.port as number | undefined,
+    deadlineMs: opts.deadlineMs as number | undefined,
+    maxEntities: opts.maxEntities as number | undefined,
+    cacheEntries: opts.cacheEntries as number | undefined,
+    cacheTtlMs: opts.cacheTtlMs as number | undefined,
+    tokenFile: opts.tokenFile as string | undefined,
+  };
+}
+
+export function registerServeCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('the serving sidecar: an HTTP/JSON server answering POST /v1/features from the online store (runs until SIGTERM/SIGINT, then drains)')
+    .option('-c, --config <file>', 'palette.yaml to use (default: found from the current folder up)')
+    .option('--manifest <path>', 'serving-manifest.json, or the build folder holding it (default: build of palette.yaml)')
+    .option('--host <host>', 'address to bind (default: serving.host, 127.0.0.1)')
+    .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', int('--port'))
+    .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', int('--deadline-ms', 1))
+    .option('--max-entities <n>', 'most entities in one request (default: serving.maxEntities, 1000)', int('--max-entities', 1))
+    .option('--cache-entries <n>', 'row cache size; 0 = off (default: serving.cache.maxEntries, 0)', int('--cache-entries'))
+    .option('--cache-ttl-ms <ms>', 'row cache time to live (default: serving.cache.ttlMs, 1000)', int('--cache-ttl-ms', 1))
+    .option('--token-file <file>', 'file holding the bearer token for /v1/* (or set PALETTE_SERVING_TOKEN)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .addHelpText('after', `
+Example:
+  palette compile && palette serve --port 8700
+  curl -s localhost:8700/v1/features -H 'content-type: application/json' \\
+    -d '{"model": "rides.eta_v3", "entities": [{"driver_id": "d1"}]}'
+`)
+    .action(async (opts) => {
+      const config = configOf(opts.config);
+      const { default: pino } = await import('pino');
+      const { openSidecar } = await import('../../sidecar/sidecar-setup.js');
+      const log = pino({ level: opts.logLevel, base: { app: 'palette-sidecar' } }, pino.destination({ fd: 2, sync: false }));
+      const sidecar = openSidecar(config, overrides(opts), log);
+      const url = await sidecar.listen();
+      log.info({ url, store: config.online.store, manifest: opts.manifest ?? config.build }, 'palette sidecar listening');
+      process.stderr.write(`palette sidecar listening on ${url} (online store: ${config.online.store}); Ctrl-C to stop\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'draining');
+          sidecar.close().then(resolve, (e: Error) => { log.error({ err: e }, 'error while stopping'); resolve(); });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      log.flush?.();
+    });
+
+  program
+    .command('fetch')
+    .description('feature values of one entity for a model or a group, as a table or JSON: straight from the online store, or through a running sidecar (--via)')
+    .argument('<name>', 'a model or a group (qualified, or the local name when unique)')
+    .argument('<keys...>', 'the entity keys as key=value')
+    .option('-c, --config <file>', 'palette.yaml to use (default: found from the current folder up)')
+    .option('--manifest <path>', 'serving-manifest.json or its build folder (default: build of palette.yaml)')
+    .option('--at <time>', 'request time: ISO 8601 with a zone, or epoch ms (default: now)')
+    .option('--json', 'print the answer as JSON')
+    .option('--via <url>', 'ask the sidecar at this URL instead of reading the store (e.g. http://127.0.0.1:8700)')
+    .option('--token-file <file>', 'with --via: file holding the bearer token (or set PALETTE_SERVING_TOKEN)')
+    .option('--deadline-ms <ms>', 'without --via: deadline for the store reads (default: serving.deadlineMs)', int('--deadline-ms', 1))
+    .addHelpText('after', `
+Examples:
+  palette fetch rides.eta_v3 driver_id=d1
+  palette fetch pricing_v1 driver_id=d1 rider_id=r7 --at 2026-01-10T12:00:00Z --json
+  palette fetch driver_trip_stats driver_id=d1 --via http://127.0.0.1:8700
+`)
+    .action(async (name: string, pairs: string[], opts) => {
+      const t0 = performance.now();
+      let response: FeatureResponse;
+      const { callSidecar, renderResponse, requestBody } = await import('../../sidecar/fetch-client.js');
+      const { openFeatureService, readToken } = await import('../../sidecar/sidecar-setup.js');
+      const { RequestError } = await import('../../sidecar/request-error.js');
+      if (opts.via) {
+        const token = readToken(opts.tokenFile ?? null);
+        const summary = await callSidecar<CatalogSummary>(opts.via, 'v1/catalog', { token });
+        response = await callSidecar<FeatureResponse>(opts.via, 'v1/features', { body: requestBody(summary, name, pairs, opts.at), token });
+      } else {
+        const config = configOf(opts.config);
+        // A generous default deadline: a one-off command also pays for connecting to the store.
+        const service = openFeatureService(config, { ...overrides(opts), deadlineMs: opts.deadlineMs ?? Math.max(config.serving.deadlineMs, 5000) });
+        try {
+          response = await service.handle(requestBody(service.catalog.summary(), name, pairs, opts.at));
+        } catch (e) {
+          if (e instanceof RequestError) throw new UserError(e.message, e.hint);
+          throw e;
+        } finally {
+          await service.store.close();
+        }
+      }
+      const took = performance.now() - t0;
+      process.stdout.write(opts.json ? `${JSON.stringify(response, null, 2)}\n` : `${renderResponse(response, took)}\n`);
+      const failed = response.results.flatMap((r) => Object.entries(r.groups).filter(([, g]) => g.status === 'error').map(([g, x]) => `${g}: ${x.error}`));
+      if (failed.length > 0) {
+        process.stderr.write(`error: ${failed.length} group read(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}\n`);
+        throw new ExitWithCode(1);
+      }
+    });
+}
