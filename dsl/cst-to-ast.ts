@@ -467,7 +467,7 @@ export class AstBuilder extends BaseVisitor {
   // Expressions
 
   /**
-   * `operand (op operand)*` → a tree, by precedence climbing over PRECEDENCE. Binary
+   * `prefix* primary (op prefix* primary)*` → a tree, by precedence climbing over PRECEDENCE. Binary
    * operators are left-associative. Prefix `-` binds tighter than any infix operator;
    * prefix `not` takes a whole comparison (`not a == b` is `not (a == b)`), so it may only
    * open an operand of `and`/`or` or a whole expression: `a == not b` is reported.
@@ -475,6 +475,7 @@ export class AstBuilder extends BaseVisitor {
   expression(ctx: cst.ExpressionCstChildren, fallback: Span): ast.Expr {
     const primaries = ctx.operands ?? [];
     const operators = ctx.operators ?? [];
+    if (operators.length === 0 && !ctx.prefix) return this.expr(primaries[0], fallback); // the common case
     // Prefix tokens belong to the operand after them; only the last operand can be missing.
     const prefix = ctx.prefix ?? [];
     const operands: Operand[] = [];
@@ -611,7 +612,6 @@ export class AstBuilder extends BaseVisitor {
     }
     return { size, every, span: joinSpans(this.tokSpan(ctx.Over[0]), (every ?? size).span) };
   }
-
 }
 
 /**
