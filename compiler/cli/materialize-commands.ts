@@ -54,10 +54,11 @@ export function makeLogger(level: string): Logger {
   return pino({ level, base: { app: 'palette' } }, pino.destination({ fd: 2, sync: false }));
 }
 
-export function openStream(config: PaletteConfig, topics: string[], groupId: string | undefined, logger: Logger): StreamSource {
+export function openStream(config: PaletteConfig, topics: string[], opts: { groupId?: string; sessionTimeoutMs?: number }, logger: Logger): StreamSource {
+  const groupId = opts.groupId;
   if (config.stream.kind === 'kafka') {
     const k = config.stream.kafka;
-    return new KafkaSource({ brokers: k.brokers, groupId: groupId ?? k.groupId, topics, deadLetterTopic: k.deadLetterTopic, logger });
+    return new KafkaSource({ brokers: k.brokers, groupId: groupId ?? k.groupId, topics, deadLetterTopic: k.deadLetterTopic, logger, sessionTimeoutMs: opts.sessionTimeoutMs });
   }
   return new FileSource({ dir: config.stream.path, topics, groupId: groupId ?? config.stream.kafka.groupId });
 }
@@ -80,6 +81,7 @@ export function registerMaterializeCommands(program: Command): void {
     .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', int('--metrics-port'))
     .option('--flush-interval <ms>', 'write dirty tiles at least this often', int('--flush-interval'), 500)
     .option('--max-dirty-rows <n>', 'write as soon as this many tile rows are dirty', int('--max-dirty-rows'), 20_000)
+    .option('--session-timeout <ms>', 'Kafka consumer session timeout: how soon a dead instance\'s partitions move to the others', int('--session-timeout'), 30_000)
     .option('--group-id <id>', 'consumer group (default: stream.kafka.groupId); the file stream keeps its offsets under this name too')
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText('after', `
@@ -99,7 +101,7 @@ Examples:
       const metrics = new MaterializerMetrics();
       const topics = [...new Set(plan.sources.map((s) => s.stream.topic))];
       const store = openOnlineStore(config.online);
-      const source = openStream(config, topics, opts.groupId, logger);
+      const source = openStream(config, topics, { groupId: opts.groupId, sessionTimeoutMs: opts.sessionTimeout }, logger);
       const untilIdle = opts.untilIdle === undefined ? undefined : opts.untilIdle === true ? 2000 : int('--until-idle')(opts.untilIdle);
       const m = new Materializer({
         plan, store, source, logger, metrics,

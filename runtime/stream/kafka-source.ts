@@ -14,7 +14,7 @@
  *   acks from all in-sync replicas before `deadLetter` returns. Key: `<topic>/<partition>/<offset>`;
  *   value: JSON {topic, partition, offset, reason, raw}.
  */
-import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, type Producer, Partitioners, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { UserError } from '../errors.js';
 import type { DeadLetter, StreamHandler, StreamSource, TopicPartition } from './stream-source.js';
@@ -68,7 +68,7 @@ export class KafkaSource implements StreamSource {
       maxBytesPerPartition: 4 << 20,
       maxBytes: 32 << 20,
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   async run(handler: StreamHandler): Promise<void> {
