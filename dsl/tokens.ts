@@ -7,8 +7,8 @@
  * them (users have columns called `status`, `table`, `version`, `timestamp`, `key`...).
  *
  * Lexer-level problems never stop the parser: an unterminated string still becomes a
- * string token, a malformed number still becomes a number token (both reported once here),
- * and a run of unexpected characters is dropped with one diagnostic.
+ * string token, a malformed number a number token, a run of unexpected characters one
+ * Unknown token, each reported once here.
  */
 import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain';
 import type { Diagnostic } from './diagnostics.js';
@@ -25,11 +25,11 @@ export const BinaryOp = createToken({ name: 'BinaryOp', pattern: Lexer.NA, label
 // ---------------------------------------------------------------------------------------
 // Trivia
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true, label: 'whitespace' });
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: Lexer.SKIPPED, label: 'a comment' });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true, label: 'a comment' });
 /** `/*` without its `*\/`: swallows the rest of the file, reported as `unterminated-comment`. */
-export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'problems', line_breaks: true });
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'problems', line_breaks: true, label: 'a comment' });
 
 /**
  * A run of characters that start no token. The lexer drops such a run with one error;
@@ -50,9 +50,10 @@ export const Float = createToken({ name: 'Float', pattern: /[0-9]+(?:\.[0-9]+(?:
 export const Integer = createToken({ name: 'Integer', pattern: /[0-9]+/, label: 'an integer' });
 /**
  * A run of digits glued to letters, digits or points that is no valid number or duration
- * (`7days`, `1.2.3`, `12abc`). It is the longest-match fallback of the three number tokens: it wins only when it is longer. It is
- * in the Integer and Duration categories so the parser takes it wherever a number is
- * expected; the lexer reports it as `invalid-number` and the AST drops it.
+ * (`7days`, `1.2.3`, `12abc`). It is the `longer_alt` of the three number tokens, so it
+ * wins only when it matches more. It is in the Integer and Duration categories so the
+ * parser takes it wherever a number is expected; `tokenize` reports it as
+ * `invalid-number` and the AST drops it.
  */
 export const InvalidNumber = createToken({
   name: 'InvalidNumber',

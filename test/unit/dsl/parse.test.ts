@@ -115,6 +115,65 @@ test('model: metadata and selections with .*', () => {
   );
 });
 
+test('imports anywhere at top level, composite keys, every metadata item', () => {
+  const text = `namespace payments.cards
+import rides
+entity card {
+  key issuer: string
+  key card_id: long   // composite key: several key lines
+  description "A card"
+  owner "payments@x"
+  tags risk, "pci-dss", fraud
+  ttl 90d
+  version 3
+}
+import rides.driver_trip_stats as dts
+model m { features dts.trips_1h as trips, rides.driver_profile.* }
+import shared
+`;
+  const r = parse(text);
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.ast.namespace?.parts.map((p) => p.text), ['payments', 'cards']);
+  assert.deepEqual(r.ast.imports.map((i) => `${i.target.parts.map((p) => p.text).join('.')}${i.alias ? ` as ${i.alias.text}` : ''}`), [
+    'rides', 'rides.driver_trip_stats as dts', 'shared',
+  ]);
+  const card = r.ast.decls[0] as ast.Entity;
+  assert.deepEqual(card.keys.map((k) => `${k.name.text}: ${typeText(k.type)}`), ['issuer: string', 'card_id: long']);
+  assert.deepEqual(card.meta.map((m) => {
+    switch (m.key) {
+      case 'description': case 'owner': return `${m.key} ${m.value.value}`;
+      case 'tags': return `tags ${m.tags.map((t) => t.text).join('|')}`;
+      case 'ttl': return `ttl ${m.duration.text}=${m.duration.ms}`;
+      case 'version': return `version ${m.version}`;
+    }
+  }), ['description A card', 'owner payments@x', 'tags risk|pci-dss|fraud', 'ttl 90d=7776000000', 'version 3']);
+  const sel = (r.ast.decls[1] as ast.Model).items[0];
+  assert.ok(sel.kind === 'features');
+  assert.deepEqual(sel.selections.map((s) => [s.ref.parts.map((p) => p.text).join('.'), s.star, s.alias?.text ?? null]), [
+    ['dts.trips_1h', false, 'trips'],
+    ['rides.driver_profile', true, null],
+  ]);
+});
+
+test('group key maps, lets and a model feature', () => {
+  const r = parse(`group g on rides.driver from rides.trips {
+  key driver_id = trips.driver_id
+  let fare_eur = fare * 0.92
+  feature f = sum(fare_eur) over 7d
+}
+model m { feature ratio = g.f / 2 "derived" }`);
+  assert.deepEqual(r.diagnostics, []);
+  const g = r.ast.decls[0] as ast.Group;
+  assert.deepEqual([g.entity.parts.map((p) => p.text), g.source.parts.map((p) => p.text)], [['rides', 'driver'], ['rides', 'trips']]);
+  assert.deepEqual(g.items.map((i) => (i.kind === 'key-map' ? `key ${i.key.text} = ${sexpr(i.expr)}` : i.kind === 'let' || i.kind === 'feature' ? `${i.kind} ${i.name.text} = ${sexpr(i.expr)}` : i.kind)), [
+    'key driver_id = trips.driver_id',
+    'let fare_eur = (* fare 0.92)',
+    'feature f = (sum fare_eur :over 7d)',
+  ]);
+  const f = (r.ast.decls[1] as ast.Model).items[0];
+  assert.ok(f.kind === 'feature' && sexpr(f.expr) === '(/ g.f 2)' && f.description?.value === 'derived');
+});
+
 test('every span is inside the file and names span exactly their token', () => {
   for (const { owner, span } of spans(r.ast)) {
     assert.ok(span.start >= 0 && span.start <= span.end && span.end <= RIDES.length, JSON.stringify(span));
