@@ -79,7 +79,7 @@ export function parseFile(file: SourceFile): ParseResult {
  * by one equals parsing the whole file; in broken code, a declaration whose `}` is missing
  * ends where the next one starts. Namespace and imports stay with the chunk before them.
  */
-export function chunkStarts(tokens: readonly IToken[]): number[] {
+function chunkStarts(tokens: readonly IToken[]): number[] {
   const starts = [0];
   for (let i = 1; i + 2 < tokens.length; i++) {
     const type = tokens[i].tokenType;
