@@ -46,8 +46,8 @@
  * tile no served window reads (and that the table's TTL expires).
  *
  * MEMORY. Tiles of a partition that no non-late event can reach any more (start before
- * floor(watermark - maxEventAgeMs, hop)) are dropped once written; a key with no tiles left,
- * or untouched for `keyIdleMs`, is dropped too and loaded again if it comes back. Eviction
+ * floor(watermark - maxEventAgeMs, hop)) are dropped once written; a key untouched for
+ * `keyIdleMs` is dropped too and loaded again if it comes back. Eviction
  * runs only between flushes, when every clean row is in the store.
  */
 import type { Logger } from 'pino';
@@ -89,6 +89,25 @@ export interface MaterializerStats {
   readonly replayed: number;
   readonly flushes: number;
   readonly rowsWritten: number;
+  /** Store reads of keys not held yet (one per group and key, again after an eviction or rebalance). */
+  readonly keyLoads: number;
+  /** Where the time went (ms, summed; loads and writes overlap consumption). */
+  readonly timing: {
+    /** Decode, check, row pipelines, keys and aggregation inputs. */
+    readonly prepareMs: number;
+    /** Waiting for key loads (store reads). */
+    readonly loadMs: number;
+    /** Updating tiles in memory. */
+    readonly applyMs: number;
+    /** Snapshotting dirty rows (serialising states). */
+    readonly snapshotMs: number;
+    /** Writing rows to the online store. */
+    readonly writeMs: number;
+    /** Committing offsets. */
+    readonly commitMs: number;
+    /** Batches waiting for a flush (back-pressure). */
+    readonly backpressureMs: number;
+  };
 }
 
 /** The aggregations of a group that share one hop: one tile row per (key, tile start, partition). */
@@ -181,7 +200,12 @@ export class Materializer implements StreamHandler {
   private lastEvictAt = Date.now();
   private lastFlushAt = Date.now();
   private consecutiveFailures = 0;
-  private readonly stats = { events: 0, deadLetters: 0, late: 0, replayed: 0, flushes: 0, rowsWritten: 0 };
+  private readonly stats = { events: 0, deadLetters: 0, late: 0, replayed: 0, flushes: 0, rowsWritten: 0, keyLoads: 0 };
+  private readonly timing = { prepareMs: 0, loadMs: 0, applyMs: 0, snapshotMs: 0, writeMs: 0, commitMs: 0, backpressureMs: 0 };
+  /** Bumped on every key eviction and assignment change: a key load read before one may be stale for other partitions. */
+  private epoch = 0;
+  /** Key loads in flight, per group and key: concurrent batches share one read. */
+  private readonly pendingLoads = new Map<string, Promise<TileRow[]>>();
   /** Exact freshness distribution in ms (index = ms, capped at the last slot). */
   private readonly freshnessMs = new Float64Array(120_001);
 
@@ -233,7 +257,20 @@ export class Materializer implements StreamHandler {
   }
 
   summary(): MaterializerStats {
-    return { ...this.stats };
+    const r = (x: number) => Math.round(x);
+    const t = this.timing;
+    return {
+      ...this.stats,
+      timing: {
+        prepareMs: r(t.prepareMs), loadMs: r(t.loadMs), applyMs: r(t.applyMs), snapshotMs: r(t.snapshotMs),
+        writeMs: r(t.writeMs), commitMs: r(t.commitMs), backpressureMs: r(t.backpressureMs),
+      },
+    };
+  }
+
+  /** Forget the freshness observed so far (benchmarks measure a steady phase). */
+  resetFreshness(): void {
+    this.freshnessMs.fill(0);
   }
 
   /** Stops consuming, writes and commits what is held, leaves the group. Idempotent. */
@@ -293,7 +330,12 @@ export class Materializer implements StreamHandler {
         this.metrics.lag.remove({ topic: part.topic, partition: String(part.partition) });
       }
     }
+    for (const p of partitions) {
+      const id = tpId(p.topic, p.partition);
+      if (!this.parts.has(id) && this.byTopic.has(p.topic)) this.parts.set(id, this.newPartition(p.topic, p.partition));
+    }
     this.assigned = next;
+    this.epoch++;
     this.log.info({ partitions: partitions.map((p) => `${p.topic}/${p.partition}`) }, 'partitions assigned');
   }
 
@@ -317,12 +359,10 @@ export class Materializer implements StreamHandler {
     if (this.assigned !== null && !this.assigned.has(id)) return;
     let part = this.parts.get(id);
     if (!part) {
-      part = {
-        topic: batch.topic, partition: batch.partition, position: -1, committed: -1, watermark: -Infinity,
-        highWatermark: null, keys: new Map(t.groups.map((g) => [g.name, new Map()])), dirty: [], produced: [],
-      };
+      part = this.newPartition(batch.topic, batch.partition);
       this.parts.set(id, part);
     }
+    const t0 = performance.now();
     let records = batch.records;
     const max = this.options.maxEvents;
     if (max !== undefined) {
@@ -376,6 +416,8 @@ export class Materializer implements StreamHandler {
       }
     }
 
+    const t1 = performance.now();
+    this.timing.prepareMs += t1 - t0;
     // 2. Dead letters are durable before anything past them can be committed.
     if (letters.length) {
       await this.options.source.deadLetter(letters);
@@ -386,10 +428,13 @@ export class Materializer implements StreamHandler {
     }
 
     // 3. Load the stored rows of keys this process does not hold yet (one partition read each).
+    const t2 = performance.now();
     await this.loadKeys(part, prepared);
     if (this.parts.get(id) !== part) return; // revoked while loading: drop the batch
 
     // 4. Apply (synchronous: a flush snapshot never sees half a batch).
+    const t3 = performance.now();
+    this.timing.loadMs += t3 - t2;
     const now = Date.now();
     for (const e of prepared) {
       const ks = part.keys.get(e.g.name)!.get(e.keyId)!;
@@ -433,6 +478,8 @@ export class Materializer implements StreamHandler {
     this.stats.deadLetters += letters.length;
     this.stats.late += late;
     this.metrics.consumed(batch.topic, records.length);
+    const t4 = performance.now();
+    this.timing.applyMs += t4 - t3;
 
     // 5. Size bound: flush now; wait (back-pressure) while far too much is unwritten.
     const maxDirty = this.options.maxDirtyRows ?? 20_000;
@@ -440,14 +487,31 @@ export class Materializer implements StreamHandler {
     while (this.dirtyCount >= 2 * maxDirty && !this.stopped && !this.failure) {
       await (this.flushing ?? this.flush()).catch(() => new Promise((r) => setTimeout(r, 200)));
     }
+    this.timing.backpressureMs += performance.now() - t4;
     if (max !== undefined && this.stats.events >= max) {
       this.log.info({ events: this.stats.events }, 'reached --max-events: stopping');
       setImmediate(() => void this.stop());
     }
   }
 
+  private newPartition(topic: string, partition: number): PartitionState {
+    const groups = this.byTopic.get(topic)!.groups;
+    return {
+      topic, partition, position: -1, committed: -1, watermark: -Infinity,
+      highWatermark: null, keys: new Map(groups.map((g) => [g.name, new Map()])), dirty: [], produced: [],
+    };
+  }
+
   // ---------------------------------------------------------------- loading
 
+  /**
+   * Loads the stored rows of the keys of `prepared` that `part` does not hold. One read per
+   * (group, key) returns the rows of every stream partition; they also fill the key's state
+   * for the other partitions this process owns and does not hold it for, since rows of an
+   * owned partition are only written by this process. That is skipped if a key was evicted
+   * or the assignment changed while the read was in flight (the rows could be older than
+   * what this process wrote since). Concurrent batches share one read per key.
+   */
   private async loadKeys(part: PartitionState, prepared: readonly PreparedEvent[]): Promise<void> {
     const todo = new Map<string, { g: GroupPlan; keyId: string; key: Value[] }>();
     for (const e of prepared) {
@@ -455,27 +519,43 @@ export class Materializer implements StreamHandler {
       todo.set(`${e.g.name}\u0000${e.keyId}`, e);
     }
     if (todo.size === 0) return;
-    const items = [...todo.values()];
+    const items = [...todo];
     const limit = this.options.loadConcurrency ?? 64;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
-        const { g, keyId, key } = items[next++];
-        // Every stored row of the key: a tile older than the retention horizon is dropped below.
-        const rows = await this.options.store.readTiles(g.group, key, null);
-        const ks: KeyState = { key, tiles: new Map(), lastTouched: Date.now() };
-        for (const r of rows) {
-          if (r.streamPartition !== part.partition) continue;
-          const h = g.hops.findIndex((hp) => hp.hopMs === r.hopMs);
-          if (h < 0) continue;
-          const hp = g.hops[h];
-          const states = hp.aggs.map((a, i) => g.aggregators[a].fromFields(hp.columns[i].map((c) => r.states[c] ?? null)));
-          ks.tiles.set(`${h}:${r.tileStart}`, { hop: h, start: r.tileStart, states, floorOffset: r.streamOffset ?? -1, dirty: false });
+        const [loadId, { g, keyId, key }] = items[next++];
+        const epoch = this.epoch;
+        let pending = this.pendingLoads.get(loadId);
+        if (!pending) {
+          // Every stored row of the key; tiles older than the retention horizon are evicted later.
+          pending = this.options.store.readTiles(g.group, key, null).finally(() => this.pendingLoads.delete(loadId));
+          this.pendingLoads.set(loadId, pending);
+          this.stats.keyLoads++;
         }
-        part.keys.get(g.name)!.set(keyId, ks);
+        const rows = await pending;
+        for (const other of this.parts.values()) {
+          if (other.topic !== part.topic) continue;
+          if (other !== part && this.epoch !== epoch) continue;
+          const map = other.keys.get(g.name)!;
+          if (!map.has(keyId)) map.set(keyId, this.keyState(g, key, rows, other.partition));
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  }
+
+  private keyState(g: GroupPlan, key: Value[], rows: readonly TileRow[], partition: number): KeyState {
+    const ks: KeyState = { key, tiles: new Map(), lastTouched: Date.now() };
+    for (const r of rows) {
+      if (r.streamPartition !== partition) continue;
+      const h = g.hops.findIndex((hp) => hp.hopMs === r.hopMs);
+      if (h < 0) continue;
+      const hp = g.hops[h];
+      const states = hp.aggs.map((a, i) => g.aggregators[a].fromFields(hp.columns[i].map((c) => r.states[c] ?? null)));
+      ks.tiles.set(`${h}:${r.tileStart}`, { hop: h, start: r.tileStart, states, floorOffset: r.streamOffset ?? -1, dirty: false });
+    }
+    return ks;
   }
 
   // ---------------------------------------------------------------- flushing
@@ -530,6 +610,8 @@ export class Materializer implements StreamHandler {
       snap.push({ part, position: part.position, refs, produced });
     }
     if (snap.length === 0) return;
+    const snapped = performance.now();
+    this.timing.snapshotMs += snapped - started;
     try {
       await Promise.all([...rowsByGroup].map(([g, rows]) => this.options.store.writeTiles(g.group, rows)));
     } catch (e) {
@@ -552,6 +634,8 @@ export class Materializer implements StreamHandler {
     }
     this.consecutiveFailures = 0;
     const written = Date.now();
+    const wrote = performance.now();
+    this.timing.writeMs += wrote - snapped;
     for (const [g, rows] of rowsByGroup) {
       this.metrics.flushedRows.inc({ group: g.name }, rows.length);
       this.stats.rowsWritten += rows.length;
@@ -568,6 +652,7 @@ export class Materializer implements StreamHandler {
         this.log.warn({ err: (e as Error).message }, 'offset commit failed (the rows are written; a restart replays and skips them)');
       }
     }
+    this.timing.commitMs += performance.now() - wrote;
     for (const s of snap) {
       for (const p of s.produced) {
         const ms = Math.max(0, written - p);
@@ -602,13 +687,14 @@ export class Materializer implements StreamHandler {
               tiles++;
             }
           }
-          if (!dirty && (ks.tiles.size === 0 || now - ks.lastTouched > idle)) {
+          if (!dirty && now - ks.lastTouched > idle) {
             map.delete(id);
             keys++;
           }
         }
       }
     }
+    if (keys) this.epoch++;
     if (tiles || keys) this.log.debug({ tiles, keys }, 'evicted');
   }
 }
