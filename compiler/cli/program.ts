@@ -3,6 +3,7 @@
  * and owns the exit codes (0 ok, 1 user error, 2 internal error).
  */
 import { Command, CommanderError } from 'commander';
+import { registerApplyCommand } from './apply-command.js';
 import { registerCatalogCommands } from './catalog-commands.js';
 import { registerCompileCommands } from './compile-commands.js';
 import { handleFatal } from './exit.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInitCommand(program);
   registerCompileCommands(program);
+  registerApplyCommand(program);
   registerCatalogCommands(program);
   registerMaterializeCommands(program);
   registerUploadCommand(program);

@@ -1,0 +1,243 @@
+/**
+ * `palette apply`: create or update Palette's own storage from the compiled registry:
+ *   - offline (offline.engine spark): one Hive database per namespace and the tile and daily
+ *     state tables of every group version, through HiveServer2 (the DDL of
+ *     compiler/targets/hive-ddl-target.ts);
+ *   - online: the Cassandra keyspace and tables (the CQL of runtime/stores/cql.ts, run by the
+ *     store's ensureTables), or the SQLite tables.
+ *
+ * Table names carry the group's version, so a change of meaning gets new tables and never
+ * touches the old ones. An existing table with the expected name but other columns (or
+ * another partitioning) means two versions would be mixed in one table: apply refuses the
+ * whole run, before changing anything, and names the table and the columns. Only the
+ * table comment (metadata) is altered in place.
+ */
+import type { Command } from 'commander';
+import type { OfflineTable, OnlineTable, PalType } from '../../runtime/contracts/index.js';
+import { UserError } from '../../runtime/errors.js';
+import type { Registry } from '../ir/ir.js';
+import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
+import { runtimeGroup } from '../targets/runtime-group.js';
+import { hiveType } from '../targets/type-mapping.js';
+import { cqlType } from '../../runtime/stores/cql.js';
+import { compileOrExit } from './compile-commands.js';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** What a table needs to be: its columns and partition columns as the store spells types. */
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly partitions: readonly ColumnSpec[];
+  /** The table comment (DESCRIBE TABLE EXTENDED), when read from a store. */
+  readonly comment?: string | null;
+}
+
+/**
+ * The difference between an existing table and what the layout wants, as sentences; empty
+ * when they agree. Types compare case-insensitively and without spaces.
+ */
+export function tableConflicts(want: TableSpec, have: TableSpec): string[] {
+  const norm = (t: string) => t.toLowerCase().replace(/\s+/g, '');
+  const out: string[] = [];
+  const compare = (what: string, w: readonly ColumnSpec[], h: readonly ColumnSpec[]) => {
+    const hm = new Map(h.map((c) => [c.name.toLowerCase(), c]));
+    const wm = new Map(w.map((c) => [c.name.toLowerCase(), c]));
+    for (const c of w) {
+      const e = hm.get(c.name.toLowerCase());
+      if (!e) out.push(`${what} ${c.name} ${c.type} is missing`);
+      else if (norm(e.type) !== norm(c.type)) out.push(`${what} ${c.name} is ${e.type}, the definition needs ${c.type}`);
+    }
+    for (const c of h) if (!wm.has(c.name.toLowerCase())) out.push(`${what} ${c.name} ${c.type} is not in the definition`);
+    if (out.length === 0 && w.map((c) => c.name.toLowerCase()).join() !== h.map((c) => c.name.toLowerCase()).join()) {
+      out.push(`${what}s are in another order (${h.map((c) => c.name).join(', ')})`);
+    }
+  };
+  compare('column', want.columns, have.columns);
+  compare('partition column', want.partitions, have.partitions);
+  return out;
+}
+
+export function hiveTableSpec(t: OfflineTable): TableSpec {
+  return {
+    name: `${t.database}.${t.table}`,
+    columns: t.columns.map((c) => ({ name: c.name, type: hiveType(c.type) })),
+    partitions: [{ name: t.partitionColumn, type: 'STRING' }],
+  };
+}
+
+/** Columns, partition columns and comment from the rows of Spark's `DESCRIBE TABLE EXTENDED`. */
+export function parseDescribe(name: string, rows: readonly (readonly unknown[])[]): TableSpec {
+  const columns: ColumnSpec[] = [];
+  const partitions: ColumnSpec[] = [];
+  let section: 'columns' | 'partitions' | 'other' = 'columns';
+  let comment: string | null = null;
+  for (const r of rows) {
+    const col = String(r[0] ?? '').trim();
+    const type = String(r[1] ?? '').trim();
+    if (col.startsWith('#')) {
+      section = /partition information/i.test(col) ? 'partitions' : col === '# col_name' ? section : 'other';
+      continue;
+    }
+    if (!col) continue;
+    if (section === 'other' && col === 'Comment') comment = type;
+    if (section === 'columns') columns.push({ name: col, type });
+    else if (section === 'partitions') partitions.push({ name: col, type });
+  }
+  // DESCRIBE lists partition columns among the columns too.
+  const pnames = new Set(partitions.map((p) => p.name));
+  return { name, columns: columns.filter((c) => !pnames.has(c.name)), partitions, comment };
+}
+
+interface Step {
+  readonly what: string;
+  readonly run: () => Promise<void>;
+}
+
+async function planHive(registry: Registry, config: { host: string; port: number; auth: 'none' | 'nosasl' }, say: (s: string) => void): Promise<{ steps: Step[]; conflicts: string[]; close: () => Promise<void> }> {
+  const { HiveClient, HiveQueryError } = await import('../../runtime/offline/hive-client.js');
+  const hive = new HiveClient(config);
+  await hive.connect();
+  const steps: Step[] = [];
+  const conflicts: string[] = [];
+  const databases = [...new Set(registry.groups.map((g) => g.layout.offline.daily.database))].sort();
+  const existingDbs = new Set((await hive.query('SHOW DATABASES')).rows.map((r) => String(r[0]).toLowerCase()));
+  for (const db of databases) {
+    if (!existingDbs.has(db.toLowerCase())) steps.push({ what: `create Hive database ${db}`, run: () => hive.run(`CREATE DATABASE IF NOT EXISTS \`${db}\``) });
+  }
+  for (const g of registry.groups) {
+    const tables: [OfflineTable, string][] = [];
+    if (g.layout.offline.tiles) tables.push([g.layout.offline.tiles, `palette tiles of ${g.name} ${g.semanticHash}`]);
+    tables.push([g.layout.offline.daily, `palette daily state of ${g.name} ${g.semanticHash}`]);
+    for (const [t, comment] of tables) {
+      const want = hiveTableSpec(t);
+      let have: TableSpec | null = null;
+      if (existingDbs.has(t.database.toLowerCase())) {
+        const listed = await hive.query(`SHOW TABLES IN \`${t.database}\` LIKE '${t.table}'`);
+        if (listed.rows.length > 0) {
+          try {
+            have = parseDescribe(want.name, (await hive.query(`DESCRIBE TABLE EXTENDED \`${t.database}\`.\`${t.table}\``)).rows);
+          } catch (e) {
+            if (e instanceof HiveQueryError) throw new UserError(`cannot describe ${want.name}: ${e.message}`);
+            throw e;
+          }
+        }
+      }
+      if (!have) {
+        steps.push({ what: `create Hive table ${want.name} (${g.name} ${g.semanticHash})`, run: () => hive.run(createOfflineTableHql(t, comment).replace(/;\s*$/, '')) });
+        continue;
+      }
+      const diff = tableConflicts(want, have);
+      if (diff.length > 0) {
+        conflicts.push(`Hive table ${want.name} exists with other columns than version ${g.semanticHash} of ${g.name} needs:\n    ${diff.join('\n    ')}`);
+        continue;
+      }
+      if (have.comment !== comment) {
+        steps.push({ what: `set the comment of ${want.name}`, run: () => hive.run(`ALTER TABLE \`${t.database}\`.\`${t.table}\` SET TBLPROPERTIES ('comment' = '${comment.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}')`) });
+      } else say(`unchanged: Hive table ${want.name}`);
+    }
+  }
+  return { steps, conflicts, close: () => hive.close() };
+}
+
+function cassandraSpec(keyspace: string, t: OnlineTable): TableSpec {
+  return {
+    name: `${keyspace}.${t.table}`,
+    columns: [...t.partitionKey, ...t.clustering, ...t.columns].map((c) => ({ name: c.name, type: cqlType(c.type as PalType) })),
+    partitions: [],
+  };
+}
+
+async function planCassandra(registry: Registry, online: import('../../runtime/config/palette-config.js').PaletteConfig['online'], say: (s: string) => void): Promise<{ steps: Step[]; conflicts: string[]; close: () => Promise<void> }> {
+  const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
+  const groups = registry.groups.map((g) => runtimeGroup(registry, g));
+  const store = openOnlineStore(online);
+  const conflicts: string[] = [];
+  const steps: Step[] = [];
+  const creates: string[] = [];
+  let close = () => store.close();
+  if (online.store === 'cassandra') {
+    // Compare existing tables with the layout first (system_schema), then let the store run the CQL.
+    const cassandra = (await import('cassandra-driver')).default;
+    const c = online.cassandra;
+    const client = new cassandra.Client({ contactPoints: [...c.contactPoints], localDataCenter: c.localDataCenter, socketOptions: { connectTimeout: 10_000 } });
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.shutdown().catch(() => {});
+      throw new UserError(`cannot connect to Cassandra at ${c.contactPoints.join(', ')}: ${(e as Error).message}`, 'is Cassandra running? (`npm run services -- up cassandra`)');
+    }
+    close = async () => { await client.shutdown(); await store.close(); };
+    const rows = (await client.execute('SELECT table_name, column_name, type, position, kind FROM system_schema.columns WHERE keyspace_name = ?', [c.keyspace], { prepare: true })).rows;
+    const byTable = new Map<string, ColumnSpec[]>();
+    for (const r of rows) {
+      const list = byTable.get(r.table_name as string) ?? [];
+      list.push({ name: r.column_name as string, type: r.type as string });
+      byTable.set(r.table_name as string, list);
+    }
+    for (const g of groups) {
+      const want = cassandraSpec(c.keyspace, g.layout.online);
+      const have = byTable.get(g.layout.online.table);
+      if (!have) {
+        creates.push(`${want.name} (${g.name} ${g.version})`);
+        continue;
+      }
+      // Cassandra lists columns alphabetically: compare as sets.
+      const sorted = (cols: readonly ColumnSpec[]) => [...cols].sort((a, b) => a.name.localeCompare(b.name));
+      const diff = tableConflicts({ ...want, columns: sorted(want.columns) }, { name: want.name, columns: sorted(have), partitions: [] });
+      if (diff.length > 0) conflicts.push(`Cassandra table ${want.name} exists with other columns than version ${g.version} of ${g.name} needs:\n    ${diff.join('\n    ')}`);
+      else say(`unchanged: Cassandra table ${want.name}`);
+    }
+  }
+  const what = online.store === 'cassandra'
+    ? (creates.length ? `create Cassandra keyspace ${online.cassandra.keyspace} if needed and table(s) ${creates.join(', ')}` : null)
+    : `create the SQLite online tables in ${online.path} if needed (${groups.length} group(s))`;
+  if (what) steps.push({ what, run: () => store.ensureTables(groups) });
+  return { steps, conflicts, close };
+}
+
+export function registerApplyCommand(program: Command): void {
+  program
+    .command('apply')
+    .description("create or update Palette's Hive databases and tables (offline.engine spark) and the online store's keyspace and tables; refuses to mix two versions of a group in one table")
+    .argument('[paths...]', '.pal files or folders (default: the definitions of palette.yaml)')
+    .option('-c, --config <file>', 'palette.yaml to use')
+    .option('--dry-run', 'print what would change and stop')
+    .option('--offline-only', 'only the Hive tables')
+    .option('--online-only', 'only the online store')
+    .addHelpText('after', `
+Nothing is changed when any existing table conflicts with the definitions.
+
+Examples:
+  palette apply --dry-run
+  palette apply --offline-only
+`)
+    .action(async (paths: string[], opts) => {
+      const repo = compileOrExit(paths, { config: opts.config, quiet: true });
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      const plans: { steps: Step[]; conflicts: string[]; close: () => Promise<void> }[] = [];
+      try {
+        if (!opts.onlineOnly) {
+          if (repo.config.offline.engine === 'spark') plans.push(await planHive(repo.registry, repo.config.offline.hive, say));
+          else say(`offline: engine ${repo.config.offline.engine} keeps its tables as Parquet folders under ${repo.config.offline.path}; nothing to create`);
+        }
+        if (!opts.offlineOnly) plans.push(await planCassandra(repo.registry, repo.config.online, say));
+        const conflicts = plans.flatMap((p) => p.conflicts);
+        if (conflicts.length > 0) {
+          throw new UserError(`refusing to apply: ${conflicts.length} table(s) would mix two versions of a feature:\n  ${conflicts.join('\n  ')}`,
+            'a table of this name was created from another definition; drop or rename it if its data is not needed, or restore the definition that made it');
+        }
+        const steps = plans.flatMap((p) => p.steps);
+        for (const s of steps) {
+          say(`${opts.dryRun ? 'would ' : ''}${s.what}`);
+          if (!opts.dryRun) await s.run();
+        }
+        say(opts.dryRun ? 'dry run: nothing changed' : 'applied');
+      } finally {
+        for (const p of plans) await p.close().catch(() => {});
+      }
+    });
+}
