@@ -49,6 +49,7 @@ function pyValue(v: unknown, indent = 0): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
+    if (v.every((x) => x === null || typeof x !== 'object')) return `[${v.map((x) => pyValue(x)).join(', ')}]`;
     return `[\n${v.map((x) => `${pad}    ${pyValue(x, indent + 4)},`).join('\n')}\n${pad}]`;
   }
   const entries = Object.entries(v as Record<string, unknown>);
@@ -120,8 +121,7 @@ export function backfillJob(registry: Registry, group: Group): string {
     `VERSION = ${JSON.stringify(group.semanticHash)}`,
     `SOURCES = ${pyValue([source])}`,
     `OUTPUTS = ${pyValue(outputs)}`,
-    `INPUT_STEP = ${JSON.stringify(sql.inputStep)}`,
-    `CHECKS = [\n${sql.checks.map((c) => `    (${JSON.stringify(c.message)}, ${pyString(c.sql)}),`).join('\n')}\n]`,
+    sql.checks.length === 0 ? 'CHECKS = []' : `CHECKS = [\n${sql.checks.map((c) => `    (${JSON.stringify(c.message)}, ${pyString(c.sql)}),`).join('\n')}\n]`,
     stepsBlock(sql.steps),
     '',
     SPARK_JOB_RUNTIME,
