@@ -303,10 +303,14 @@ export class FeatureService {
     if (!res.ok) return res;
     try {
       if (res.rows.kind === 'tiles') {
-        const v = group.evaluator.fromTiles(res.rows.rows, at);
+        const rows = res.rows.rows;
+        const v = group.evaluator.fromTiles(rows, at);
         let updatedAt: number | null = null;
-        for (const r of res.rows.rows) if (r.updatedAt !== null && (updatedAt === null || r.updatedAt > updatedAt)) updatedAt = r.updatedAt;
-        return { ...v, updatedAt };
+        for (let i = 0; i < rows.length; i++) {
+          const u = rows[i].updatedAt;
+          if (u !== null && (updatedAt === null || u > updatedAt)) updatedAt = u;
+        }
+        return { values: v.values, newestData: v.newestData, empty: v.empty, updatedAt };
       }
       const row = res.rows.row;
       const v = group.evaluator.fromValues(row);
@@ -316,7 +320,7 @@ export class FeatureService {
         for (const k of Object.keys(v.values)) values[k] = null;
         return { values, newestData: null, empty: true, updatedAt: row?.updatedAt ?? null };
       }
-      return { ...v, updatedAt: row?.updatedAt ?? null };
+      return { values: v.values, newestData: v.newestData, empty: v.empty, updatedAt: row?.updatedAt ?? null };
     } catch (err) {
       this.warn(`eval:${group.name}`, { group: group.name, err: (err as Error).message }, 'cannot compute the group from its online rows');
       return { ok: false, reason: 'error', message: `cannot compute ${group.name} from its online rows: ${(err as Error).message}` };

@@ -167,8 +167,14 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     app,
     get draining() { return draining; },
     async listen() {
-      const url = await app.listen({ host: options.host, port: options.port });
-      return url;
+      // Connect to the store before taking traffic, so that the first requests do not pay
+      // for it. Not fatal: a store that is down now is reported by /readyz until it is back.
+      try {
+        await service.ping(Math.max(options.readyTimeoutMs, 5000));
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'the online store is not reachable yet; /readyz stays false until it is');
+      }
+      return app.listen({ host: options.host, port: options.port });
     },
     close,
   };

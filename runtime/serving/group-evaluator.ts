@@ -60,13 +60,20 @@ export class GroupEvaluator {
     for (const r of rows) if (r.streamPartition === BATCH_PARTITION) batchTiles.add(`${r.hopMs}:${r.tileStart}`);
     let newest: number | null = null;
     for (const r of rows) {
-      if (r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
+      // (No key string per row in the common case of no batch rows: this is the sidecar's hot loop.)
+      if (batchTiles.size > 0 && r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
       const aggs = this.byHop.get(r.hopMs);
       if (!aggs) continue; // a hop this version does not use: ignore
       newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
       for (const a of aggs) {
-        const fields = a.columns.map((c) => r.states[c] ?? null);
-        if (fields.every((f) => f === null)) continue;
+        const fields: unknown[] = new Array(a.columns.length);
+        let any = false;
+        for (let i = 0; i < fields.length; i++) {
+          const v = r.states[a.columns[i]] ?? null;
+          fields[i] = v;
+          if (v !== null) any = true;
+        }
+        if (!any) continue;
         const state: AggState = this.aggregators[a.index].fromFields(fields);
         tiles.mergeTile(a.index, r.tileStart, state);
       }
