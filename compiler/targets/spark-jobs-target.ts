@@ -86,7 +86,8 @@ export function backfillJob(registry: Registry, group: Group): string {
   let afterDays = 0;
   let lifetime = false;
   for (const a of group.aggregations) {
-    afterDays = Math.max(afterDays, Math.ceil(a.window.hopMs / DAY_MS) - 1);
+    // A tile that starts on --to can end after it when the hop does not divide a day.
+    if (DAY_MS % a.window.hopMs !== 0) afterDays = Math.max(afterDays, Math.ceil(a.window.hopMs / DAY_MS));
     if (a.window.kind === 'lifetime') lifetime = true;
     else historyDays = Math.max(historyDays, Math.ceil((a.window.sizeMs + a.window.hopMs) / DAY_MS));
   }

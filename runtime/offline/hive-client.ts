@@ -170,6 +170,7 @@ const COLUMN_KINDS = ['boolVal', 'byteVal', 'i16Val', 'i32Val', 'i64Val', 'doubl
 function decode(schema: any, data: any[], types: any): HiveResult {
   const descriptors = [...(schema?.columns ?? [])].sort((a, b) => a.position - b.position);
   const typeName = (id: number) => (Object.entries(types.TTypeId).find(([, v]) => v === id)?.[0] ?? String(id)).replace(/_TYPE$/, '');
+  // The Spark Thrift Server reports complex columns without their element types (ARRAY, MAP, STRUCT).
   const colTypes = descriptors.map((d) => typeName(d.typeDesc.types[0]?.primitiveEntry?.type));
   const rows: HiveValue[][] = [];
   for (const rowSet of data ?? []) {
@@ -196,14 +197,14 @@ function convert(type: string, value: unknown): HiveValue {
   switch (type) {
     case 'BIGINT': {
       const v = value as Int64Like;
-      const big = v.buffer.readBigInt64BE(v.offset);
-      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+      return exactInteger(v.buffer.readBigInt64BE(v.offset));
     }
     case 'TIMESTAMP':
       return timestampMs(String(value));
     case 'DATE':
       return String(value);
     case 'ARRAY':
+      return parseArray(String(value));
     case 'MAP':
     case 'STRUCT':
       try {
@@ -214,6 +215,33 @@ function convert(type: string, value: unknown): HiveValue {
     default:
       return value as HiveValue;
   }
+}
+
+/**
+ * An array as the Spark Thrift Server sends it (text, element type unknown): JSON for
+ * strings and numbers, integers re-read from the digits so they stay exact; arrays of
+ * timestamps (and dates) are not JSON (`[2024-01-01 00:00:01.5,null]`): timestamps become
+ * epoch ms like top-level ones, dates stay 'YYYY-MM-DD'.
+ */
+export function parseArray(text: string): HiveValue {
+  if (/^\[(?:(?:-?\d+|null)(?:,(?:-?\d+|null))*)?\]$/.test(text)) {
+    return (text.match(/-?\d+|null/g) ?? []).map((x) => (x === 'null' ? null : exactInteger(BigInt(x))));
+  }
+  try {
+    return JSON.parse(text) as HiveValue;
+  } catch {
+    const inner = text.replace(/^\[|\]$/g, '');
+    if (inner === '') return [];
+    return inner.split(',').map((x) => {
+      if (x === 'null') return null;
+      if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/.test(x)) return timestampMs(x);
+      return x;
+    });
+  }
+}
+
+function exactInteger(big: bigint): number | bigint {
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
 /** '2024-01-02 03:04:05.678' (UTC, any fraction) → epoch ms. */

@@ -186,9 +186,12 @@ def read_source(spark, src, first, last, required_first, required_last):
         more = " (and %d more day(s))" % (len(missing) - 1) if len(missing) > 1 else ""
         raise JobError(name + ": partition " + src["partition"] + "=" + missing[0] + " is missing" + more)
     if present:
-        gaps = [d for d in wanted if d > present[0] and d not in have]
+        gaps = [d for d in wanted if present[0] < d < required_first.isoformat() and d not in have]
         if gaps:
             raise JobError(name + ": partition " + src["partition"] + "=" + gaps[0] + " is missing (history the windows need)")
+        later = [d for d in wanted if d > required_last.isoformat() and d not in have]
+        if later:
+            emit("note", message=name + " has no partition " + later[0] + ": tiles that end after --to see no events of it")
         before = [d for d in wanted if d < present[0]]
         if before:
             emit("note", message=name + " has no partitions before " + present[0] + ": windows see no events on "
@@ -283,11 +286,14 @@ def load_spine(spark, spine, at):
 
 def training_set(spark, args):
     columns = load_spine(spark, args.spine, args.at)
-    stats = spark.sql("SELECT count(*), min(__t), max(__t) FROM spine").collect()[0]
-    emit("note", message="spine: %d row(s) from %s to %s" % (stats[0], stats[1], stats[2]))
+    # Days as text from Spark (UTC): Python datetimes would be in the machine's time zone.
+    # Rows see events before their time: the last day read is the day of max(t) - 1 ms.
+    stats = spark.sql("SELECT count(*), date_format(min(__t), 'yyyy-MM-dd'), "
+                      "date_format(timestamp_millis(max(unix_millis(__t)) - 1), 'yyyy-MM-dd') FROM spine").collect()[0]
     if stats[0] == 0:
         raise JobError("spine " + args.spine + " has no rows")
-    min_day, max_day = stats[1].date(), stats[2].date()
+    emit("note", message="spine: %d row(s) from %s to %s" % (stats[0], stats[1], stats[2]))
+    min_day, max_day = datetime.date.fromisoformat(stats[1]), datetime.date.fromisoformat(stats[2])
     for src in SOURCES:
         if src["kind"] == "snapshot" or src["lookback_ms"] is None:
             first = None
