@@ -2,6 +2,7 @@
  * Streaming materializer benchmark: Kafka → Cassandra, both servers on this machine.
  *
  *   node --import tsx bench/materializer-bench.ts [--events 5000000] [--rate 20000] [--seconds 30]
+ *     [--drivers 2000 --riders 20000 --zones 200] [--flush-interval 500] [--max-dirty-rows 100000]
  *
  * Three groups with windowed features (by driver, rider and zone) over one topic of 4
  * partitions. Needs the services (`npm run services -- up`).
@@ -80,9 +81,12 @@ group zone_stats on zone from trips {
 
 // ---------------------------------------------------------------- producer (child process)
 
-const DRIVERS = 20_000;
-const RIDERS = 200_000;
-const ZONES = 500;
+// Distinct keys per group: rows written per event fall as more events of a key share a
+// tile between two flushes, so they drive the write load (see the README's figures).
+const DRIVERS = arg('drivers', 2_000);
+const RIDERS = arg('riders', 20_000);
+const ZONES = arg('zones', 200);
+const cardinality = ['--drivers', String(DRIVERS), '--riders', String(RIDERS), '--zones', String(ZONES)];
 
 async function produce(): Promise<void> {
   const topic = process.argv[process.argv.indexOf('--topic') + 1];
@@ -183,7 +187,7 @@ function cpuDelta(a: Record<string, number>, b: Record<string, number>, secs: nu
 }
 
 function runProducer(args: string[]): { child: ChildProcess; lines: string[]; done: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'produce', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, 'produce', ...args, ...cardinality], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -231,8 +235,8 @@ async function main(): Promise<void> {
 
     // 1. Throughput from the start of the topic.
     const m = new Materializer({
-      plan, store, logger: pino({ level: 'warn' }, pino.destination(2)), flushIntervalMs: 500, maxDirtyRows: 50_000,
-      source: new KafkaSource({ brokers, groupId: `bench-${id}`, topics: [topic], deadLetterTopic: `${topic}.dead`, concurrency: 4, logger: pino({ level: 'warn' }) }),
+      plan, store, logger: pino({ level: 'warn' }, pino.destination(2)), flushIntervalMs: arg('flush-interval', 500), maxDirtyRows: arg('max-dirty-rows', 100_000),
+      source: new KafkaSource({ brokers, groupId: `bench-${id}`, topics: [topic], deadLetterTopic: `${topic}.dead`, logger: pino({ level: 'warn' }) }),
     });
     const cpu0 = cpuSnapshot();
     const t0 = Date.now();
@@ -322,12 +326,14 @@ async function main(): Promise<void> {
         internalFreshnessMs: { p50: in50, p99: in99 },
         flushes: phase2.flushes - phase1.flushes,
         rowsWritten: phase2.rowsWritten - phase1.rowsWritten,
+        keyLoads: phase2.keyLoads - phase1.keyLoads,
         timingMs: delta(phase1, phase2),
         cpu: cpuDelta(cpu2, cpu3, secs2),
       },
     };
     console.log(JSON.stringify(figures, null, 2));
-    const path = writeResults('materializer', `node --import tsx bench/materializer-bench.ts --events ${events} --rate ${rate} --seconds ${seconds}`, figures);
+    const path = writeResults(arg('drivers', 2000) === 2000 && arg('riders', 20_000) === 20_000 ? 'materializer' : `materializer-${DRIVERS}-${RIDERS}-${ZONES}`,
+      `node --import tsx bench/materializer-bench.ts --events ${events} --rate ${rate} --seconds ${seconds} ${cardinality.join(' ')}`, figures);
     console.log(`written to ${path}`);
   } finally {
     await store.close().catch(() => {});

@@ -91,7 +91,12 @@ export interface MaterializerStats {
   readonly rowsWritten: number;
   /** Store reads of keys not held yet (one per group and key, again after an eviction or rebalance). */
   readonly keyLoads: number;
-  /** Where the time went (ms, summed; loads and writes overlap consumption). */
+  /**
+   * Where the time went (ms, summed). prepare, apply and snapshot are synchronous work of
+   * this process. loadMs and backpressureMs are batches waiting; partitions are processed
+   * concurrently, so a wait also covers other partitions' work done meanwhile. writeMs and
+   * commitMs are flushes in flight, which overlap consumption.
+   */
   readonly timing: {
     /** Decode, check, row pipelines, keys and aggregation inputs. */
     readonly prepareMs: number;
@@ -525,6 +530,7 @@ export class Materializer implements StreamHandler {
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const [loadId, { g, keyId, key }] = items[next++];
+        if (part.keys.get(g.name)!.has(keyId)) continue; // filled meanwhile by another partition's load
         const epoch = this.epoch;
         let pending = this.pendingLoads.get(loadId);
         if (!pending) {
