@@ -59,6 +59,7 @@ import { type CompiledExpr, type RowPipeline, compileExpr, compileRowPipeline } 
 import type { OnlineStore, TileRow } from '../stores/online-store.js';
 import { type DecodeResult, type EventDecoder, makeEventDecoder } from '../stream/event-decoder.js';
 import type { DeadLetter, RecordBatch, StreamHandler, StreamSource, TopicPartition } from '../stream/stream-source.js';
+import { UserError } from '../errors.js';
 import { floorTo } from '../windows/index.js';
 import { deadLetterKind, MaterializerMetrics } from './metrics.js';
 
@@ -294,7 +295,7 @@ export class Materializer implements StreamHandler {
           await this.flush();
         } catch (e) {
           if (attempt >= 4) {
-            this.failure ??= new Error(`could not write the last tiles to the online store: ${(e as Error).message} (nothing unwritten was committed; a restart replays it)`);
+            this.failure ??= new UserError(`could not write the last tiles to the online store: ${(e as Error).message}`, 'nothing unwritten was committed: a restart replays it');
             break;
           }
           await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
