@@ -153,3 +153,28 @@ export async function exportHiveTable(config: PaletteConfig, table: string, out:
     session.close();
   }
 }
+
+// ------------------------------------------------------------------ CLI entry points
+// Called by `palette backfill` / `palette training-set` (offline-commands.ts) for --engine spark.
+
+/** `palette backfill ... --engine spark`: one spark-submit per group, progress on stderr. */
+export async function sparkBackfillCommand(config: PaletteConfig, registry: Registry, groups: readonly Group[], from: string, to: string): Promise<void> {
+  for (const g of groups) {
+    process.stderr.write(`backfill ${g.name} ${from} to ${to} on Spark (${config.offline.spark.master})\n`);
+    const r = await sparkBackfill(config, registry, g, from, to);
+    const rows = (r.done.rows ?? {}) as Record<string, number>;
+    process.stdout.write(`backfilled ${g.name}: ${String(r.done.days)} day(s) in ${r.seconds.toFixed(1)} s with ${r.script}\n`);
+    for (const [table, n] of Object.entries(rows)) process.stdout.write(`  ${g.layout.offline.daily.database}.${table}: ${n.toLocaleString('en-US')} rows\n`);
+  }
+}
+
+/** `palette training-set MODEL --engine spark`: the join in Spark into a Hive table, then the export. */
+export async function sparkTrainingSetCommand(
+  config: PaletteConfig, registry: Registry, model: Model, opts: { spine: string; atColumn: string; out?: string; outputTable?: string },
+): Promise<void> {
+  const outputTable = opts.outputTable ?? defaultTrainingTable(model);
+  process.stderr.write(`training set ${model.name} on Spark (${config.offline.spark.master}) into ${outputTable}\n`);
+  const r = await sparkTrainingSet(config, registry, model, { spine: opts.spine, atColumn: opts.atColumn, outputTable, out: opts.out });
+  process.stdout.write(`wrote Hive table ${outputTable}: ${String(r.done.rows)} rows (${model.name}) in ${r.seconds.toFixed(1)} s with ${r.script}\n`);
+  if (opts.out) process.stdout.write(`exported ${r.exported} rows to ${resolve(opts.out)}\n`);
+}

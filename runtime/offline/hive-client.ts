@@ -230,14 +230,40 @@ export function parseArray(text: string): HiveValue {
   try {
     return JSON.parse(text) as HiveValue;
   } catch {
-    const inner = text.replace(/^\[|\]$/g, '');
-    if (inner === '') return [];
-    return inner.split(',').map((x) => {
-      if (x === 'null') return null;
-      if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/.test(x)) return timestampMs(x);
-      return x;
-    });
+    return parseHiveArray(text);
   }
+}
+
+/**
+ * Hive's text form of an array, which is JSON-like but does not escape strings: elements
+ * split at top-level commas; a string runs from `"` to the next `",` or the final `"]`
+ * (so a string element that itself contains `",` cannot be told apart: such arrays are
+ * read wrongly, a limit of the text protocol).
+ */
+function parseHiveArray(text: string): HiveValue {
+  const out: HiveValue[] = [];
+  let i = 1;
+  const end = text.length - 1;
+  while (i < end) {
+    if (text[i] === '"') {
+      let close = text.indexOf('",', i + 1);
+      if (close < 0 || close > end - 1) close = end - 1;
+      out.push(text.slice(i + 1, close));
+      i = close + 2;
+      continue;
+    }
+    let next = text.indexOf(',', i);
+    if (next < 0 || next > end) next = end;
+    const x = text.slice(i, next);
+    if (x === 'null') out.push(null);
+    else if (x === 'true' || x === 'false') out.push(x === 'true');
+    else if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/.test(x)) out.push(timestampMs(x));
+    else if (/^-?\d+$/.test(x)) out.push(exactInteger(BigInt(x)));
+    else if (x !== '' && !Number.isNaN(Number(x))) out.push(Number(x));
+    else out.push(x);
+    i = next + 1;
+  }
+  return out;
 }
 
 function exactInteger(big: bigint): number | bigint {

@@ -124,6 +124,7 @@ describe('HiveServer2 arrays and Spark errors', () => {
     assert.deepEqual(parseArray('["a,b",null]'), ['a,b', null]);
     assert.deepEqual(parseArray('[1.5,2.0E-7]'), [1.5, 2e-7]);
     assert.deepEqual(parseArray('[]'), []);
+    assert.deepEqual(parseArray('["back\\slash","it\'s",null]'), ['back\\slash', "it's", null]);
   });
 
   it('a Spark log shrinks to its exception lines', () => {
