@@ -1,0 +1,273 @@
+/**
+ * Sidecar latency against real Cassandra (issue 7).
+ *
+ *   npm run services -- up cassandra
+ *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,2000,5000] [--seconds 20]
+ *                                            [--batch-rate 20] [--reload]
+ *
+ * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
+ * windowed groups (written through the Cassandra store, one partition per driver and group)
+ * and a snapshot group (one value row per driver), in keyspace `palette_bench`; kept across
+ * runs (--reload writes it again). Model `bench.m20`: 20 features from the 3 groups.
+ *
+ * The sidecar is `palette serve` in its own process (default settings: 100 ms deadline,
+ * cache off). This process is the open-loop load generator (bench/lib/open-loop.ts: latency
+ * from each request's due time, loopback only, bounded in count and time) and, in the same
+ * run, a raw cassandra-driver client that reads the same three partitions per request with
+ * the same prepared statements and waits for all three: the floor the sidecar is measured
+ * against. Each rate runs sidecar then raw, with a 2 s warm-up not measured.
+ *
+ * Writes bench/results/sidecar.json.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cassandra from 'cassandra-driver';
+import { compileSources } from '../compiler/compile.js';
+import { materializerPlan } from '../compiler/targets/materializer-plan-target.js';
+import { servingManifest } from '../compiler/targets/serving-manifest-target.js';
+import type { ServingManifest } from '../runtime/contracts/manifest.js';
+import type { Row } from '../runtime/expr/index.js';
+import { GroupEvaluator } from '../runtime/serving/group-evaluator.js';
+import { CassandraStore } from '../runtime/stores/cassandra-store.js';
+import { tileRowsFor } from '../test/support/tile-rows.js';
+import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
+import { writeResults } from './lib/results.js';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const ENTITIES = Number(arg('--entities', '100000'));
+const RATES = arg('--rates', '500,2000,5000').split(',').map(Number);
+const SECONDS = Number(arg('--seconds', '20'));
+const BATCH_RATE = Number(arg('--batch-rate', '20'));
+const BATCH = 100;
+const KEYSPACE = 'palette_bench';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(tmpdir(), 'palette-sidecar-bench');
+const host = process.env.PALETTE_CASSANDRA_HOST ?? '127.0.0.1';
+const cport = Number(process.env.PALETTE_CASSANDRA_PORT ?? 9042);
+
+const SOURCE = `namespace bench
+entity driver { key driver_id: string }
+source trips {
+  events
+  stream kafka "bench.trips" format json
+  table hive "raw.trips" partition ds
+  timestamp event_time
+  fields { trip_id: string, driver_id: string, status: string, fare: double, distance_km: double, rating: int?, event_time: timestamp }
+}
+source profiles {
+  snapshot
+  table hive "dim.drivers" partition ds
+  fields { driver_id: string, vehicle_type: string, city: string, signup_date: date }
+}
+group trip_stats on driver from trips {
+  where status == "completed"
+  feature trips_1h    = count() over 1h
+  feature trips_1d    = count() over 1d
+  feature trips_7d    = count() over 7d
+  feature fare_sum_1d = sum(fare) over 1d
+  feature avg_fare_1d = avg(fare) over 1d
+  feature avg_fare_7d = avg(fare) over 7d
+  feature max_fare_1d = max(fare) over 1d
+  feature avg_dist_7d = avg(distance_km) over 7d
+  feature max_dist_1d = max(distance_km) over 1d
+}
+group quality on driver from trips {
+  let cancelled = if(status == "cancelled", 1, 0)
+  feature cancel_rate_1d  = avg(cancelled) over 1d
+  feature cancel_rate_7d  = avg(cancelled) over 7d
+  feature avg_rating_7d   = avg(rating) over 7d
+  feature min_rating_7d   = min(rating) over 7d
+  feature rating_count_7d = count(rating) over 7d
+  feature last_status     = last(status) over 1d
+  feature fare_stddev_7d  = stddev(fare) over 7d
+  feature trips_all_1d    = count() over 1d
+}
+group profile on driver from profiles {
+  feature vehicle_type = vehicle_type
+  feature city         = city
+  feature tenure_days  = days_between(signup_date, snapshot_date())
+}
+model m20 { features trip_stats.*, quality.*, profile.* }
+`;
+
+const driverId = (i: number) => `d${String(i).padStart(6, '0')}`;
+
+function compileBench() {
+  const r = compileSources([{ path: 'bench.pal', text: SOURCE }]);
+  if (!r.registry) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return { manifest: servingManifest(r.registry), plan: materializerPlan(r.registry) };
+}
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
+}
+
+/** Writes the data set unless the last driver's rows are there from an earlier run at the same `now` file. */
+async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promise<number> {
+  const nowFile = join(work, 'now.json');
+  const store = new CassandraStore({ contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1', keyspace: KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: 1 }, writeConcurrency: 32 });
+  try {
+    await store.ensureTables(b.manifest.groups);
+    if (!reload && existsSync(nowFile)) {
+      const saved = JSON.parse(readFileSync(nowFile, 'utf8')) as { now: number; entities: number; registryHash: string };
+      const last = await store.readTiles(b.plan.groups[0].group, [driverId(ENTITIES - 1)], null);
+      if (saved.entities === ENTITIES && saved.registryHash === b.manifest.registryHash && last.length > 0) {
+        console.log(`data: reusing ${ENTITIES} drivers in ${KEYSPACE} (written ${new Date(saved.now).toISOString()})`);
+        return saved.now;
+      }
+    }
+    const now = Math.floor(Date.now() / 300_000) * 300_000;
+    const rnd = prng(7);
+    const profile = b.manifest.groups.find((g) => g.kind === 'snapshot')!;
+    const t0 = performance.now();
+    let rows = 0;
+    const CHUNK = 2000;
+    for (let from = 0; from < ENTITIES; from += CHUNK) {
+      const events: Row[] = [];
+      for (let i = from; i < Math.min(ENTITIES, from + CHUNK); i++) {
+        const n = 4 + Math.floor(rnd() * 17); // 4..20 trips in 7 days, mean 12
+        for (let k = 0; k < n; k++) {
+          const st = rnd() < 0.08 ? 'cancelled' : 'completed';
+          events.push({
+            trip_id: `t${i}_${k}`, driver_id: driverId(i), status: st, fare: Math.round(rnd() * 6000) / 100,
+            distance_km: Math.round(rnd() * 400) / 10, rating: rnd() < 0.3 ? null : 1 + Math.floor(rnd() * 5),
+            event_time: now - 1 - Math.floor(rnd() ** 1.5 * 7 * 86_400_000),
+          });
+        }
+      }
+      const writes: Promise<void>[] = [];
+      for (const mg of b.plan.groups) {
+        const tr = tileRowsFor(mg, events, 'event_time', { partitionOf: () => 0, updatedAt: now });
+        rows += tr.length;
+        writes.push(store.writeTiles(mg.group, tr));
+      }
+      const vals = [];
+      for (let i = from; i < Math.min(ENTITIES, from + CHUNK); i++) {
+        vals.push({ key: [driverId(i)], row: { values: { vehicle_type: ['sedan', 'van', 'bike'][i % 3], city: `city${i % 50}`, tenure_days: i % 2000 }, snapshotDs: new Date(now - 86_400_000).toISOString().slice(0, 10), updatedAt: now } });
+      }
+      writes.push(store.writeValues(profile, vals));
+      rows += vals.length;
+      await Promise.all(writes);
+      if ((from / CHUNK) % 10 === 0) console.log(`data: ${from + CHUNK} drivers, ${rows} rows, ${Math.round(rows / ((performance.now() - t0) / 1000))} rows/s`);
+    }
+    mkdirSync(work, { recursive: true });
+    writeFileSync(nowFile, JSON.stringify({ now, entities: ENTITIES, registryHash: b.manifest.registryHash }));
+    console.log(`data: wrote ${rows} rows for ${ENTITIES} drivers in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    return now;
+  } finally {
+    await store.close();
+  }
+}
+
+async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildProcess; port: number }> {
+  mkdirSync(join(work, 'build'), { recursive: true });
+  writeFileSync(join(work, 'build', 'serving-manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(work, 'palette.yaml'), `name: bench\nbuild: build\nonline:\n  store: cassandra\n  cassandra: { contactPoints: ["${host}:${cport}"], keyspace: ${KEYSPACE} }\nserving: { port: 0 }\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'compiler/cli/main.ts'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn'], {
+    cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d;
+      const m = /listening on http:\/\/[\d.]+:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`palette serve exited with ${code}: ${err}`)));
+  });
+  return { child, port };
+}
+
+async function main(): Promise<void> {
+  const b = compileBench();
+  const m = b.manifest.models[0];
+  console.log(`model ${m.name}: ${m.features.length} features from ${m.groups.length} groups`);
+  const now = await load(b, process.argv.includes('--reload'));
+  const { child, port } = await startSidecar(b.manifest);
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const raw = new cassandra.Client({
+    contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1',
+    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
+    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+  });
+  await raw.connect();
+  // The same statements the Cassandra store runs: tiles since the oldest tile any window needs, and the value row.
+  const reads = b.manifest.groups.map((g) => {
+    const t = g.layout.online;
+    const cols = [...t.partitionKey, ...t.clustering, ...t.columns].map((c) => c.name).join(', ');
+    const hops = [...new Set(g.layout.aggregations.map((a) => a.hopMs))].sort((x, y) => x - y).map((h) => cassandra.types.Long.fromNumber(h));
+    const since = new GroupEvaluator(g).oldestTileNeeded(now);
+    return g.kind === 'windowed'
+      ? { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ? AND hop_ms IN ? AND tile_start >= ?`, params: (k: string) => [k, hops, new Date(since!)] }
+      : { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
+  });
+  const rnd = prng(11);
+  const pick = () => driverId(Math.floor(rnd() * ENTITIES));
+
+  const post = (body: string) => new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/features', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+        const text = Buffer.concat(chunks).toString();
+        // A read that failed or missed the deadline is an error of the run, not a fast answer.
+        if (text.includes('"status":"error"')) return reject(new Error(`error status: ${text.slice(0, 300)}`));
+        resolve();
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const sidecarOne = () => post(JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }));
+  const sidecarBatch = () => post(JSON.stringify({ model: 'bench.m20', entities: Array.from({ length: BATCH }, () => ({ driver_id: pick() })), at: now }));
+  const rawOne = async () => { const k = pick(); await Promise.all(reads.map((r) => raw.execute(r.cql, r.params(k), { prepare: true }))); };
+  const rawBatch = async () => {
+    const keys = Array.from({ length: BATCH }, pick);
+    await Promise.all(keys.flatMap((k) => reads.map((r) => raw.execute(r.cql, r.params(k), { prepare: true }))));
+  };
+
+  // Sanity: the sidecar answers with data, and warm both paths (JIT, prepared statements, connections).
+  const probe = await fetch(`http://127.0.0.1:${port}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: driverId(1) }], at: now }) });
+  const pj = await probe.json() as { results: { statuses: Record<string, string>; values: Record<string, unknown> }[] };
+  console.log(`probe: ${JSON.stringify(pj.results[0].values).slice(0, 200)}…`);
+  await runOpenLoop(sidecarOne, { rate: 500, durationMs: 4000, maxRequests: 2000 });
+  await runOpenLoop(rawOne, { rate: 500, durationMs: 4000, maxRequests: 2000 });
+
+  const line = (label: string, r: OpenLoopResult) =>
+    console.log(`${label.padEnd(26)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms  max ${r.max.toFixed(1)} ms  sent ${r.sent} (${r.achievedRate}/s)  errors ${r.errors + r.timedOut}${r.firstError ? ` (${r.firstError.slice(0, 120)})` : ''}`);
+  const runs: Record<string, unknown>[] = [];
+  const measure = async (label: string, rate: number, sidecarFn: () => Promise<void>, rawFn: () => Promise<void>, entities: number) => {
+    const opts = { rate, durationMs: (SECONDS + 2) * 1000, maxRequests: rate * (SECONDS + 2), warmupMs: 2000, drainMs: 10_000 };
+    const load1 = loadavg()[0];
+    const s = await runOpenLoop(sidecarFn, opts);
+    line(`sidecar ${label}`, s);
+    const r = await runOpenLoop(rawFn, opts);
+    line(`raw driver ${label}`, r);
+    const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
+    console.log(`  p99 sidecar / raw = ${ratio}`);
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, sidecar: s, raw: r, p99Ratio: ratio });
+  };
+  try {
+    for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
+    await measure(`${BATCH} entities @ ${BATCH_RATE}/s`, BATCH_RATE, sidecarBatch, rawBatch, BATCH);
+  } finally {
+    agent.destroy();
+    await raw.shutdown();
+    child.kill('SIGTERM');
+  }
+  const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
+  const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
+  const path = writeResults('sidecar', `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rate ${BATCH_RATE}`, {
+    entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length }, sidecar: 'palette serve (fastify), default settings: 100 ms deadline, cache off', runs, goals,
+  });
+  console.log(`goals at 2000/s: ${JSON.stringify(goals)}\nwrote ${path}`);
+}
+
+await main();
