@@ -35,34 +35,55 @@ export function pair(d: SqlDialect, ts: string, v: string): string {
   return d.listLambdas ? `struct_pack(ts := ${ts}, v := ${v})` : `named_struct('ts', ${ts}, 'v', ${v})`;
 }
 
+/**
+ * An aggregation in two stages: aggregate calls (the only place an OVER clause goes), then
+ * the finalized value as an expression over their results. Window aggregates must be
+ * computed in one SELECT and finished in the next: written inline, an expression such as
+ * pal_finite(sum(x) OVER w) repeats the window aggregate, and engines compute each copy.
+ */
+export interface TwoStage {
+  readonly aggregates: readonly { readonly suffix: string; readonly sql: string }[];
+  readonly finish: (col: (suffix: string) => string) => string;
+}
+
+/** Both stages in one expression (GROUP BY aggregates, which engines compute once). */
+export function inline(t: TwoStage): string {
+  const bySuffix = new Map(t.aggregates.map((a) => [a.suffix, a.sql]));
+  return t.finish((suffix) => bySuffix.get(suffix)!);
+}
+
+function oneStage(sql: string, finish: (v: string) => string = (v) => v): TwoStage {
+  return { aggregates: [{ suffix: 'v', sql }], finish: (col) => finish(col('v')) };
+}
+
 /** The finalized value of the aggregation over the rows of a group or window frame. */
-export function finalAggregate(d: SqlDialect, spec: AggregationSpec, e: EventRefs, over = ''): string {
+export function finalAggregate(d: SqlDialect, spec: AggregationSpec, e: EventRefs, over = ''): TwoStage {
   const x = e.input;
   const notNull = `FILTER (WHERE ${x} IS NOT NULL)`;
   const fin = (sql: string) => d.helper('finite', [sql]);
   switch (spec.fn) {
     case 'count':
-      return spec.input === null ? `count(${e.marker})${over}` : `count(${x})${over}`;
+      return oneStage(spec.input === null ? `count(${e.marker})${over}` : `count(${x})${over}`);
     case 'sum':
-      return floatingResult(spec) ? fin(`sum(${x})${over}`) : `CAST(sum(${x})${over} AS BIGINT)`;
+      return floatingResult(spec) ? oneStage(`sum(${x})${over}`, fin) : oneStage(`CAST(sum(${x})${over} AS BIGINT)`);
     case 'avg':
-      return fin(`avg(${x})${over}`);
+      return oneStage(`avg(${x})${over}`, fin);
     case 'min':
-      return `min(${x})${over}`;
+      return oneStage(`min(${x})${over}`);
     case 'max':
-      return `max(${x})${over}`;
+      return oneStage(`max(${x})${over}`);
     case 'first':
-      return `${d.argMin(x, pair(d, e.ts, x))} ${notNull}${over}`;
+      return oneStage(`${d.argMin(x, pair(d, e.ts, x))} ${notNull}${over}`);
     case 'last':
-      return `${d.argMax(x, pair(d, e.ts, x))} ${notNull}${over}`;
+      return oneStage(`${d.argMax(x, pair(d, e.ts, x))} ${notNull}${over}`);
     case 'last_k':
-      return d.listTransform(`${d.topK(pair(d, e.ts, x), d.integer(spec.k ?? 1), notNull)}${over}`, 'p', 'p.v');
+      return oneStage(`${d.topK(pair(d, e.ts, x), d.integer(spec.k ?? 1), notNull)}${over}`, (v) => d.listTransform(v, 'p', 'p.v'));
     case 'count_distinct':
-      return `count(DISTINCT ${x})${over}`;
+      return oneStage(`count(DISTINCT ${x})${over}`);
     case 'variance':
-      return fin(`var_samp(${x})${over}`);
+      return oneStage(`var_samp(${x})${over}`, fin);
     case 'stddev':
-      return fin(`stddev_samp(${x})${over}`);
+      return oneStage(`stddev_samp(${x})${over}`, fin);
   }
 }
 
@@ -164,38 +185,41 @@ export function mergeableOverFrames(d: SqlDialect, spec: AggregationSpec, lifeti
  * The finalized value of the merge of the partial states in a window frame: every window
  * aggregate gets `over` (e.g. ` OVER w3`).
  */
-export function mergeFinal(d: SqlDialect, spec: AggregationSpec, col: (suffix: string) => string, over: string): string {
+export function mergeFinal(d: SqlDialect, spec: AggregationSpec, col: (suffix: string) => string, over: string): TwoStage {
   const fin = (sql: string) => d.helper('finite', [sql]);
   switch (spec.fn) {
     case 'count':
-      return `coalesce(sum(${col('n')})${over}, 0)`;
+      return oneStage(`sum(${col('n')})${over}`, (v) => `coalesce(${v}, 0)`);
     case 'sum':
-      return floatingResult(spec) ? fin(`sum(${col('s')})${over}`) : `CAST(sum(${col('s')})${over} AS BIGINT)`;
+      return floatingResult(spec) ? oneStage(`sum(${col('s')})${over}`, fin) : oneStage(`CAST(sum(${col('s')})${over} AS BIGINT)`);
     case 'avg':
-      return fin(`sum(${col('s')})${over} / NULLIF(sum(${col('n')})${over}, 0)`);
+      return {
+        aggregates: [{ suffix: 's', sql: `sum(${col('s')})${over}` }, { suffix: 'n', sql: `sum(${col('n')})${over}` }],
+        finish: (c) => fin(`${c('s')} / NULLIF(${c('n')}, 0)`),
+      };
     case 'min':
-      return `min(${col('v')})${over}`;
+      return oneStage(`min(${col('v')})${over}`);
     case 'max':
-      return `max(${col('v')})${over}`;
+      return oneStage(`max(${col('v')})${over}`);
     case 'first':
-      return `(min(${col('p')})${over}).v`;
+      return oneStage(`min(${col('p')})${over}`, (v) => `(${v}).v`);
     case 'last':
-      return `(max(${col('p')})${over}).v`;
-    case 'last_k': {
-      const all = `flatten(list(${col('l')}) FILTER (WHERE ${col('l')} IS NOT NULL)${over})`;
-      return `list_transform(list_slice(list_sort(${all}, 'DESC'), 1, ${d.integer(spec.k ?? 1)}), p -> p.v)`;
-    }
-    case 'count_distinct': {
-      const all = `flatten(list(${col('l')}) FILTER (WHERE ${col('l')} IS NOT NULL)${over})`;
-      return `coalesce(length(list_distinct(${all})), 0)`;
-    }
+      return oneStage(`max(${col('p')})${over}`, (v) => `(${v}).v`);
+    case 'last_k':
+      return oneStage(`flatten(list(${col('l')}) FILTER (WHERE ${col('l')} IS NOT NULL)${over})`,
+        (v) => `list_transform(list_slice(list_sort(${v}, 'DESC'), 1, ${d.integer(spec.k ?? 1)}), p -> p.v)`);
+    case 'count_distinct':
+      return oneStage(`flatten(list(${col('l')}) FILTER (WHERE ${col('l')} IS NOT NULL)${over})`,
+        (v) => `coalesce(length(list_distinct(${v})), 0)`);
     case 'variance':
     case 'stddev': {
       const states = `list(struct_pack(n := CAST(${col('n')} AS DOUBLE), mean := ${col('mean')}, m2 := ${col('m2')})) FILTER (WHERE ${col('n')} > 0)${over}`;
       // Starting from the empty state (n = 0), which Chan's merge leaves unchanged.
       const merged = `list_reduce(${states}, ${CHAN_MERGE}, struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE)))`;
-      const variance = `CASE WHEN ${merged}.n >= 2 THEN greatest(${merged}.m2, 0) / (${merged}.n - 1) END`;
-      return fin(spec.fn === 'stddev' ? `sqrt(${variance})` : variance);
+      return oneStage(merged, (m) => {
+        const variance = `CASE WHEN ${m}.n >= 2 THEN greatest(${m}.m2, 0) / (${m}.n - 1) END`;
+        return fin(spec.fn === 'stddev' ? `sqrt(${variance})` : variance);
+      });
     }
   }
 }

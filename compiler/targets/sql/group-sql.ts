@@ -20,7 +20,7 @@ import type { AggregationSpec, Expr, KeySpec } from '../../../runtime/contracts/
 import { DAY_MS, PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN } from '../../../runtime/contracts/index.js';
 import type { Group, Registry, Source } from '../../ir/ir.js';
 import {
-  emptyValue, finalAggregate, mergeableOverFrames, mergeFinal, partialColumns, resultType, storageColumns,
+  emptyValue, finalAggregate, inline, mergeableOverFrames, mergeFinal, partialColumns, resultType, storageColumns,
 } from './aggregate-sql.js';
 import type { SqlDialect } from './dialect.js';
 import { ExprPrinter, type ExprScope } from './expr-sql.js';
@@ -265,7 +265,7 @@ export class GroupSql {
     for (const w of tails) {
       const specs = plans.filter((p) => p.plan.kind === 'tail' && p.plan.tailMs === w).map((p) => p.spec);
       const name = `tail_${w}`;
-      const aggs = specs.map((s) => `${finalAggregate(d, s, this.eventRefs(s))} AS ${aggCol(s.index)}`);
+      const aggs = specs.map((s) => `${inline(finalAggregate(d, s, this.eventRefs(s)))} AS ${aggCol(s.index)}`);
       ctes.push(`${name} AS (\n  -- ${specs.map((s) => s.display).join('; ')}: the last ${w} ms of day ds\n  SELECT ${keyList}, __day, ${aggs.join(', ')}\n  FROM ${events}\n  WHERE __day BETWEEN ${fromDay} AND ${toDay} AND __ts >= (__day + 1) * ${DAY_MS} - ${w}\n  GROUP BY ${keyList}, __day\n)`);
       joins.push(`LEFT JOIN ${name} USING (${keyList}, __day)`);
     }
@@ -279,9 +279,11 @@ export class GroupSql {
       const winName = (days: number | null) => `d${days === null ? 'all' : days}`;
       const windowDefs = frames.map((days) => `${winName(days)} AS (PARTITION BY ${keyList} ORDER BY __day ${days === null
         ? 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW' : `RANGE BETWEEN ${days - 1} PRECEDING AND CURRENT ROW`})`);
-      const merged = framed.map(({ spec, days }) =>
-        `${mergeFinal(d, spec, (suffix) => `__p${spec.index}_${suffix}`, ` OVER ${winName(days)}`)} AS ${aggCol(spec.index)}`);
-      ctes.push(`day_frames AS (\n  -- ${framed.map((f) => f.spec.display).join('; ')}\n  SELECT ${keyList}, __day, ${merged.join(',\n         ')}\n  FROM (SELECT ${keyList}, __day FROM grid UNION SELECT ${keyList}, __day FROM day_partials) r\n  LEFT JOIN day_partials p USING (${keyList}, __day)\n  WINDOW ${windowDefs.join(',\n         ')}\n)`);
+      // Window aggregates in an inner SELECT, finished in the outer one (aggregate-sql.ts TwoStage).
+      const stages = framed.map(({ spec, days }) => ({ spec, t: mergeFinal(d, spec, (suffix) => `__p${spec.index}_${suffix}`, ` OVER ${winName(days)}`) }));
+      const inner = stages.flatMap(({ spec, t }) => t.aggregates.map((a) => `${a.sql} AS __m${spec.index}_${a.suffix}`));
+      const outer = stages.map(({ spec, t }) => `${t.finish((suffix) => `__m${spec.index}_${suffix}`)} AS ${aggCol(spec.index)}`);
+      ctes.push(`day_frames AS (\n  -- ${framed.map((f) => f.spec.display).join('; ')}\n  SELECT ${keyList}, __day, ${outer.join(',\n         ')}\n  FROM (\n    SELECT ${keyList}, __day, ${inner.join(',\n           ')}\n    FROM (SELECT ${keyList}, __day FROM grid UNION SELECT ${keyList}, __day FROM day_partials) r\n    LEFT JOIN day_partials p USING (${keyList}, __day)\n    WINDOW ${windowDefs.join(',\n           ')}\n  )\n)`);
       joins.push(`LEFT JOIN day_frames USING (${keyList}, __day)`);
     }
 

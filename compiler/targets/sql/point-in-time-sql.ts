@@ -13,7 +13,7 @@
  *   - otherwise: a range join of probes with events per window, grouped by probe.
  */
 import type { AggregationSpec } from '../../../runtime/contracts/index.js';
-import { finalAggregate } from './aggregate-sql.js';
+import { finalAggregate, inline } from './aggregate-sql.js';
 import type { SqlDialect } from './dialect.js';
 
 export interface PitSpec {
@@ -69,8 +69,12 @@ function framesForm(d: SqlDialect, q: PitQuery): string {
     ...offsets.filter((o): o is string => o !== null),
   ];
   const probeKeys = `SELECT DISTINCT ${keys.join(', ')} FROM ${q.probes}`;
-  const aggs = q.aggregations.map((a) =>
-    `${finalAggregate(d, a.spec, { input: a.input === null ? 'NULL' : I(a.input), ts: '__o', marker: '__ev' }, ` OVER ${winName(a.spec)}`)} AS ${I(a.as)}`);
+  // Window aggregates in the inner SELECT, finished outside (aggregate-sql.ts TwoStage).
+  const stages = q.aggregations.map((a) => ({
+    a, t: finalAggregate(d, a.spec, { input: a.input === null ? 'NULL' : I(a.input), ts: '__o', marker: '__ev' }, ` OVER ${winName(a.spec)}`),
+  }));
+  const inner = stages.flatMap(({ a, t }) => t.aggregates.map((x) => `${x.sql} AS ${I(`${a.as}__${x.suffix}`)}`));
+  const outer = stages.map(({ a, t }) => `${t.finish((suffix) => I(`${a.as}__${suffix}`))} AS ${I(a.as)}`);
   const windowDefs = windows.map((w, i) => {
     const frame = w.window.kind === 'lifetime'
       ? 'RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING'
@@ -78,17 +82,20 @@ function framesForm(d: SqlDialect, q: PitQuery): string {
     return `w${i} AS (PARTITION BY ${keys.join(', ')} ORDER BY __o ${frame})`;
   });
   return [
-    `SELECT ${q.ids.map(I).join(', ')}, ${aggs.join(',\n    ')}`,
+    `SELECT ${q.ids.map(I).join(', ')}, ${outer.join(',\n       ')}`,
     'FROM (',
-    `  SELECT ${eventRow.join(', ')}`,
-    `  FROM ${q.events}`,
-    `  WHERE (${keys.join(', ')}) IN (${probeKeys})`,
-    '  UNION ALL',
-    `  SELECT ${probeRow.join(', ')}`,
-    `  FROM ${q.probes}`,
+    `  SELECT ${q.ids.map(I).join(', ')}, ${inner.join(',\n         ')}`,
+    '  FROM (',
+    `    SELECT ${eventRow.join(', ')}`,
+    `    FROM ${q.events}`,
+    `    WHERE (${keys.join(', ')}) IN (${probeKeys})`,
+    '    UNION ALL',
+    `    SELECT ${probeRow.join(', ')}`,
+    `    FROM ${q.probes}`,
+    '  )',
+    `  WINDOW ${windowDefs.join(',\n         ')}`,
+    '  QUALIFY __ev IS NULL',
     ')',
-    `WINDOW ${windowDefs.join(',\n       ')}`,
-    'QUALIFY __ev IS NULL',
   ].join('\n');
 }
 
@@ -98,7 +105,7 @@ function rangeJoinForm(d: SqlDialect, q: PitQuery): string {
   const windows = [...new Map(q.aggregations.map((a) => [windowKey(a.spec), a.spec])).values()];
   const parts = windows.map((w, i) => {
     const aggs = q.aggregations.filter((a) => windowKey(a.spec) === windowKey(w)).map((a) =>
-      `${finalAggregate(d, a.spec, { input: a.input === null ? 'NULL' : `e.${I(a.input)}`, ts: 'e.__ts', marker: 'e.__ts' })} AS ${I(a.as)}`);
+      `${inline(finalAggregate(d, a.spec, { input: a.input === null ? 'NULL' : `e.${I(a.input)}`, ts: 'e.__ts', marker: 'e.__ts' }))} AS ${I(a.as)}`);
     const start = w.window.kind === 'lifetime'
       ? ''
       : ` AND e.__ts >= (${d.helper('floorTo', ['p.__tms', d.integer(w.window.hopMs)])}) - ${d.integer(w.window.sizeMs)}`;

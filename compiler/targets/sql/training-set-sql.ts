@@ -111,7 +111,9 @@ export function trainingSetSql(d: SqlDialect, registry: Registry, model: Model):
       sources.set(src.name, sourceOf(src, database, table, 'snapshot', null));
       const keyCols = keys.map(I);
       const feat = [...feats].map(I);
-      const ttl = g.ttlMs === null ? '' : `\n  AND pick.__tms < (${d.dayNumber('pick.__snap')} + 1) * ${DAY_MS} + ${d.integer(g.ttlMs)}`;
+      // The ttl test stays out of the join condition: with only equalities it is a hash join.
+      const live = g.ttlMs === null ? null : `pick.__tms < (${d.dayNumber('pick.__snap')} + 1) * ${DAY_MS} + ${d.integer(g.ttlMs)}`;
+      const value = (f: string) => (live === null ? `r.${f}` : `CASE WHEN ${live} THEN r.${f} END AS ${f}`);
       const pick = d.asofJoin
         ? `SELECT p.__pid, ${keyCols.map((k) => `p.${k}`).join(', ')}, p.__tms, s.__snap\n  FROM __probes p ASOF LEFT JOIN snaps s ON p.__t >= s.__from`
         : `SELECT p.__pid, ${keyCols.map((k) => `p.${k}`).join(', ')}, p.__tms, max(s.__snap) AS __snap\n  FROM __probes p LEFT JOIN snaps s ON p.__t >= s.__from\n  GROUP BY p.__pid, ${keyCols.map((k) => `p.${k}`).join(', ')}, p.__tms`;
@@ -130,9 +132,9 @@ export function trainingSetSql(d: SqlDialect, registry: Registry, model: Model):
         'pick AS (',
         `  ${pick}`,
         ')',
-        `SELECT pick.__pid, ${feat.map((f) => `r.${f}`).join(', ')}`,
+        `SELECT pick.__pid, ${feat.map(value).join(', ')}`,
         'FROM pick LEFT JOIN rows r',
-        `  ON ${keyCols.map((k) => `r.${k} = pick.${k}`).join(' AND ')} AND r.__snap = pick.__snap${ttl}`,
+        `  ON ${keyCols.map((k) => `r.${k} = pick.${k}`).join(' AND ')} AND r.__snap = pick.__snap`,
       ].join('\n');
       steps.push({ name: stepName, description: `${g.name}: latest snapshot before each row's time`, sql });
     }

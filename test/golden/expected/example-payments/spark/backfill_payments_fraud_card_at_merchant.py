@@ -122,13 +122,19 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(amount_cents) over 30d every 1d; count() over 30d every 1d; first(auth_time) over all every 1d
-  SELECT `card_id`, `merchant_id`, __day, (CASE WHEN (NOT isnan((sum(__p0_s) OVER d30 / NULLIF(sum(__p0_n) OVER d30, 0))) AND (sum(__p0_s) OVER d30 / NULLIF(sum(__p0_n) OVER d30, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p0_s) OVER d30 / NULLIF(sum(__p0_n) OVER d30, 0)) END) AS __a0,
-         coalesce(sum(__p1_n) OVER d30, 0) AS __a1,
-         (min(__p2_p) OVER dall).v AS __a2
-  FROM (SELECT `card_id`, `merchant_id`, __day FROM grid UNION SELECT `card_id`, `merchant_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`card_id`, `merchant_id`, __day)
-  WINDOW d30 AS (PARTITION BY `card_id`, `merchant_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY `card_id`, `merchant_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  SELECT `card_id`, `merchant_id`, __day, (CASE WHEN (NOT isnan((__m0_s / NULLIF(__m0_n, 0))) AND (__m0_s / NULLIF(__m0_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m0_s / NULLIF(__m0_n, 0)) END) AS __a0,
+         coalesce(__m1_v, 0) AS __a1,
+         (__m2_v).v AS __a2
+  FROM (
+    SELECT `card_id`, `merchant_id`, __day, sum(__p0_s) OVER d30 AS __m0_s,
+           sum(__p0_n) OVER d30 AS __m0_n,
+           sum(__p1_n) OVER d30 AS __m1_v,
+           min(__p2_p) OVER dall AS __m2_v
+    FROM (SELECT `card_id`, `merchant_id`, __day FROM grid UNION SELECT `card_id`, `merchant_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`card_id`, `merchant_id`, __day)
+    WINDOW d30 AS (PARTITION BY `card_id`, `merchant_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY `card_id`, `merchant_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
 ),
 pit_probes AS (
   SELECT `card_id`, `merchant_id`, __day, (__day + 1) * 86400000 AS __tms FROM grid

@@ -182,11 +182,15 @@ day_partials AS (
 ),
 day_frames AS (
   -- last(country) over 7d every 1h; max(amount) over 7d every 1h
-  SELECT `card_id`, __day, (max(__p5_p) OVER d7).v AS __a5,
-         max(__p6_v) OVER d7 AS __a6
-  FROM (SELECT `card_id`, __day FROM grid UNION SELECT `card_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`card_id`, __day)
-  WINDOW d7 AS (PARTITION BY `card_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  SELECT `card_id`, __day, (__m5_v).v AS __a5,
+         __m6_v AS __a6
+  FROM (
+    SELECT `card_id`, __day, max(__p5_p) OVER d7 AS __m5_v,
+           max(__p6_v) OVER d7 AS __m6_v
+    FROM (SELECT `card_id`, __day FROM grid UNION SELECT `card_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`card_id`, __day)
+    WINDOW d7 AS (PARTITION BY `card_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  )
 ),
 pit_probes AS (
   SELECT `card_id`, __day, (__day + 1) * 86400000 AS __tms FROM grid

@@ -134,12 +134,17 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(cancelled) over 7d every 1h; count() over all every 1d
-  SELECT `driver_id`, __day, (CASE WHEN (NOT isnan((sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0))) AND (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) END) AS __a0,
-         coalesce(sum(__p1_n) OVER dall, 0) AS __a1
-  FROM (SELECT `driver_id`, __day FROM grid UNION SELECT `driver_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`driver_id`, __day)
-  WINDOW d7 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY `driver_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  SELECT `driver_id`, __day, (CASE WHEN (NOT isnan((__m0_s / NULLIF(__m0_n, 0))) AND (__m0_s / NULLIF(__m0_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m0_s / NULLIF(__m0_n, 0)) END) AS __a0,
+         coalesce(__m1_v, 0) AS __a1
+  FROM (
+    SELECT `driver_id`, __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_n) OVER dall AS __m1_v
+    FROM (SELECT `driver_id`, __day FROM grid UNION SELECT `driver_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`driver_id`, __day)
+    WINDOW d7 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY `driver_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
 ),
 pit_probes AS (
   SELECT `driver_id`, __day, (__day + 1) * 86400000 AS __tms FROM grid

@@ -163,15 +163,24 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(fare) over 7d every 1h; avg(rating) over 30d every 1d; count() over 7d every 1h; sum(distance_km) over 7d every 1h; sum(fare) over 7d every 1h
-  SELECT `driver_id`, __day, (CASE WHEN (NOT isnan((sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0))) AND (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) END) AS __a0,
-         (CASE WHEN (NOT isnan((sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0))) AND (sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0)) END) AS __a1,
-         coalesce(sum(__p3_n) OVER d7, 0) AS __a3,
-         (CASE WHEN (NOT isnan((sum(__p5_s) OVER d7)) AND (sum(__p5_s) OVER d7) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p5_s) OVER d7) END) AS __a5,
-         (CASE WHEN (NOT isnan((sum(__p6_s) OVER d7)) AND (sum(__p6_s) OVER d7) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p6_s) OVER d7) END) AS __a6
-  FROM (SELECT `driver_id`, __day FROM grid UNION SELECT `driver_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`driver_id`, __day)
-  WINDOW d7 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         d30 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  SELECT `driver_id`, __day, (CASE WHEN (NOT isnan((__m0_s / NULLIF(__m0_n, 0))) AND (__m0_s / NULLIF(__m0_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m0_s / NULLIF(__m0_n, 0)) END) AS __a0,
+         (CASE WHEN (NOT isnan((__m1_s / NULLIF(__m1_n, 0))) AND (__m1_s / NULLIF(__m1_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m1_s / NULLIF(__m1_n, 0)) END) AS __a1,
+         coalesce(__m3_v, 0) AS __a3,
+         (CASE WHEN (NOT isnan((__m5_v)) AND (__m5_v) NOT IN (double('inf'), double('-inf'))) THEN (__m5_v) END) AS __a5,
+         (CASE WHEN (NOT isnan((__m6_v)) AND (__m6_v) NOT IN (double('inf'), double('-inf'))) THEN (__m6_v) END) AS __a6
+  FROM (
+    SELECT `driver_id`, __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_s) OVER d30 AS __m1_s,
+           sum(__p1_n) OVER d30 AS __m1_n,
+           sum(__p3_n) OVER d7 AS __m3_v,
+           sum(__p5_s) OVER d7 AS __m5_v,
+           sum(__p6_s) OVER d7 AS __m6_v
+    FROM (SELECT `driver_id`, __day FROM grid UNION SELECT `driver_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`driver_id`, __day)
+    WINDOW d7 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           d30 AS (PARTITION BY `driver_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT `driver_id`, __day, __a0 AS __a0, __a1 AS __a1, coalesce(__a2, 0) AS __a2, coalesce(__a3, 0) AS __a3, __a4 AS __a4, __a5 AS __a5, __a6 AS __a6

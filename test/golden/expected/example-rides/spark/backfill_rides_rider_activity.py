@@ -116,14 +116,22 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(distance_km) over 7d every 1h; avg(if(hour_of_day(event_time) >= 22 or hour_of_day(event_time) < 5, 1.0, 0.0)) over 7d every 1h; count() over 7d every 1h; sum(fare) over 30d every 1d
-  SELECT `rider_id`, __day, (CASE WHEN (NOT isnan((sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0))) AND (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) END) AS __a0,
-         (CASE WHEN (NOT isnan((sum(__p1_s) OVER d7 / NULLIF(sum(__p1_n) OVER d7, 0))) AND (sum(__p1_s) OVER d7 / NULLIF(sum(__p1_n) OVER d7, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p1_s) OVER d7 / NULLIF(sum(__p1_n) OVER d7, 0)) END) AS __a1,
-         coalesce(sum(__p2_n) OVER d7, 0) AS __a2,
-         (CASE WHEN (NOT isnan((sum(__p3_s) OVER d30)) AND (sum(__p3_s) OVER d30) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p3_s) OVER d30) END) AS __a3
-  FROM (SELECT `rider_id`, __day FROM grid UNION SELECT `rider_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`rider_id`, __day)
-  WINDOW d7 AS (PARTITION BY `rider_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         d30 AS (PARTITION BY `rider_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  SELECT `rider_id`, __day, (CASE WHEN (NOT isnan((__m0_s / NULLIF(__m0_n, 0))) AND (__m0_s / NULLIF(__m0_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m0_s / NULLIF(__m0_n, 0)) END) AS __a0,
+         (CASE WHEN (NOT isnan((__m1_s / NULLIF(__m1_n, 0))) AND (__m1_s / NULLIF(__m1_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m1_s / NULLIF(__m1_n, 0)) END) AS __a1,
+         coalesce(__m2_v, 0) AS __a2,
+         (CASE WHEN (NOT isnan((__m3_v)) AND (__m3_v) NOT IN (double('inf'), double('-inf'))) THEN (__m3_v) END) AS __a3
+  FROM (
+    SELECT `rider_id`, __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_s) OVER d7 AS __m1_s,
+           sum(__p1_n) OVER d7 AS __m1_n,
+           sum(__p2_n) OVER d7 AS __m2_v,
+           sum(__p3_s) OVER d30 AS __m3_v
+    FROM (SELECT `rider_id`, __day FROM grid UNION SELECT `rider_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`rider_id`, __day)
+    WINDOW d7 AS (PARTITION BY `rider_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           d30 AS (PARTITION BY `rider_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT `rider_id`, __day, __a0 AS __a0, __a1 AS __a1, coalesce(__a2, 0) AS __a2, __a3 AS __a3

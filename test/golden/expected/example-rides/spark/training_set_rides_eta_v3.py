@@ -78,10 +78,9 @@ pick AS (
   FROM __probes p LEFT JOIN snaps s ON p.__t >= s.__from
   GROUP BY p.__pid, p.`driver_id`, p.__tms
 )
-SELECT pick.__pid, r.`vehicle_type`
+SELECT pick.__pid, CASE WHEN pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 259200000 THEN r.`vehicle_type` END AS `vehicle_type`
 FROM pick LEFT JOIN rows r
   ON r.`driver_id` = pick.`driver_id` AND r.__snap = pick.__snap
-  AND pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 259200000
 """),
     ("__g1_events", "rides.driver_trip_stats: events", r"""
 SELECT *, CAST(floor(__ts / 86400000) AS BIGINT) AS __day

@@ -76,10 +76,9 @@ pick AS (
   FROM __probes p LEFT JOIN snaps s ON p.__t >= s.__from
   GROUP BY p.__pid, p.`store_id`, p.__tms
 )
-SELECT pick.__pid, r.`size_sqm`, r.`age_days`, r.`label`, r.`large`
+SELECT pick.__pid, CASE WHEN pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 172800000 THEN r.`size_sqm` END AS `size_sqm`, CASE WHEN pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 172800000 THEN r.`age_days` END AS `age_days`, CASE WHEN pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 172800000 THEN r.`label` END AS `label`, CASE WHEN pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 172800000 THEN r.`large` END AS `large`
 FROM pick LEFT JOIN rows r
   ON r.`store_id` = pick.`store_id` AND r.__snap = pick.__snap
-  AND pick.__tms < (CAST(datediff(pick.__snap, DATE '1970-01-01') AS BIGINT) + 1) * 86400000 + 172800000
 """),
     ("__g1_events", "geo.store_traffic: events", r"""
 SELECT *, CAST(floor(__ts / 86400000) AS BIGINT) AS __day

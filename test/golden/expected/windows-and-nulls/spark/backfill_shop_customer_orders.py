@@ -273,18 +273,29 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(if(big, 1.0, 0.0)) over 7d every 1h; avg(net) over 30d every 1d; count() over all every 1d; first(ordered_at) over all every 1d; last(coupon) over 30d every 1d; sum(items) over 7d every 1h; sum(net) over 7d every 1h
-  SELECT `customer_id`, __day, (CASE WHEN (NOT isnan((sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0))) AND (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) END) AS __a0,
-         (CASE WHEN (NOT isnan((sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0))) AND (sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0)) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0)) END) AS __a1,
-         coalesce(sum(__p4_n) OVER dall, 0) AS __a4,
-         (min(__p7_p) OVER dall).v AS __a7,
-         (max(__p8_p) OVER d30).v AS __a8,
-         CAST(sum(__p13_s) OVER d7 AS BIGINT) AS __a13,
-         (CASE WHEN (NOT isnan((sum(__p14_s) OVER d7)) AND (sum(__p14_s) OVER d7) NOT IN (double('inf'), double('-inf'))) THEN (sum(__p14_s) OVER d7) END) AS __a14
-  FROM (SELECT `customer_id`, __day FROM grid UNION SELECT `customer_id`, __day FROM day_partials) r
-  LEFT JOIN day_partials p USING (`customer_id`, __day)
-  WINDOW d7 AS (PARTITION BY `customer_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         d30 AS (PARTITION BY `customer_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY `customer_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  SELECT `customer_id`, __day, (CASE WHEN (NOT isnan((__m0_s / NULLIF(__m0_n, 0))) AND (__m0_s / NULLIF(__m0_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m0_s / NULLIF(__m0_n, 0)) END) AS __a0,
+         (CASE WHEN (NOT isnan((__m1_s / NULLIF(__m1_n, 0))) AND (__m1_s / NULLIF(__m1_n, 0)) NOT IN (double('inf'), double('-inf'))) THEN (__m1_s / NULLIF(__m1_n, 0)) END) AS __a1,
+         coalesce(__m4_v, 0) AS __a4,
+         (__m7_v).v AS __a7,
+         (__m8_v).v AS __a8,
+         __m13_v AS __a13,
+         (CASE WHEN (NOT isnan((__m14_v)) AND (__m14_v) NOT IN (double('inf'), double('-inf'))) THEN (__m14_v) END) AS __a14
+  FROM (
+    SELECT `customer_id`, __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_s) OVER d30 AS __m1_s,
+           sum(__p1_n) OVER d30 AS __m1_n,
+           sum(__p4_n) OVER dall AS __m4_v,
+           min(__p7_p) OVER dall AS __m7_v,
+           max(__p8_p) OVER d30 AS __m8_v,
+           CAST(sum(__p13_s) OVER d7 AS BIGINT) AS __m13_v,
+           sum(__p14_s) OVER d7 AS __m14_v
+    FROM (SELECT `customer_id`, __day FROM grid UNION SELECT `customer_id`, __day FROM day_partials) r
+    LEFT JOIN day_partials p USING (`customer_id`, __day)
+    WINDOW d7 AS (PARTITION BY `customer_id` ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           d30 AS (PARTITION BY `customer_id` ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY `customer_id` ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
 ),
 pit_probes AS (
   SELECT `customer_id`, __day, (__day + 1) * 86400000 AS __tms FROM grid

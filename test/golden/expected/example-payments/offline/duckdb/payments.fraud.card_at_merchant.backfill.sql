@@ -107,15 +107,22 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(amount_cents) over 30d every 1d; count() over 30d every 1d; first(auth_time) over all every 1d; last_k(amount_cents, 3) over 7d every 1h
-  SELECT "card_id", "merchant_id", __day, pal_finite(sum(__p0_s) OVER d30 / NULLIF(sum(__p0_n) OVER d30, 0)) AS __a0,
-         coalesce(sum(__p1_n) OVER d30, 0) AS __a1,
-         (min(__p2_p) OVER dall).v AS __a2,
-         list_transform(list_slice(list_sort(flatten(list(__p3_l) FILTER (WHERE __p3_l IS NOT NULL) OVER d7), 'DESC'), 1, 3), p -> p.v) AS __a3
-  FROM (SELECT "card_id", "merchant_id", __day FROM grid UNION SELECT "card_id", "merchant_id", __day FROM day_partials) r
-  LEFT JOIN day_partials p USING ("card_id", "merchant_id", __day)
-  WINDOW d30 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-         d7 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  SELECT "card_id", "merchant_id", __day, pal_finite(__m0_s / NULLIF(__m0_n, 0)) AS __a0,
+         coalesce(__m1_v, 0) AS __a1,
+         (__m2_v).v AS __a2,
+         list_transform(list_slice(list_sort(__m3_v, 'DESC'), 1, 3), p -> p.v) AS __a3
+  FROM (
+    SELECT "card_id", "merchant_id", __day, sum(__p0_s) OVER d30 AS __m0_s,
+           sum(__p0_n) OVER d30 AS __m0_n,
+           sum(__p1_n) OVER d30 AS __m1_v,
+           min(__p2_p) OVER dall AS __m2_v,
+           flatten(list(__p3_l) FILTER (WHERE __p3_l IS NOT NULL) OVER d7) AS __m3_v
+    FROM (SELECT "card_id", "merchant_id", __day FROM grid UNION SELECT "card_id", "merchant_id", __day FROM day_partials) r
+    LEFT JOIN day_partials p USING ("card_id", "merchant_id", __day)
+    WINDOW d30 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           d7 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT "card_id", "merchant_id", __day, __a0 AS __a0, coalesce(__a1, 0) AS __a1, __a2 AS __a2, __a3 AS __a3

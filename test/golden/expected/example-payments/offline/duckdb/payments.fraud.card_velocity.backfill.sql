@@ -169,12 +169,17 @@ day_partials AS (
 ),
 day_frames AS (
   -- last(country) over 7d every 1h; max(amount) over 7d every 1h; stddev(amount) over 7d every 1h
-  SELECT "card_id", __day, (max(__p5_p) OVER d7).v AS __a5,
-         max(__p6_v) OVER d7 AS __a6,
-         pal_finite(sqrt(CASE WHEN list_reduce(list(struct_pack(n := CAST(__p7_n AS DOUBLE), mean := __p7_mean, m2 := __p7_m2)) FILTER (WHERE __p7_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n >= 2 THEN greatest(list_reduce(list(struct_pack(n := CAST(__p7_n AS DOUBLE), mean := __p7_mean, m2 := __p7_m2)) FILTER (WHERE __p7_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).m2, 0) / (list_reduce(list(struct_pack(n := CAST(__p7_n AS DOUBLE), mean := __p7_mean, m2 := __p7_m2)) FILTER (WHERE __p7_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n - 1) END)) AS __a7
-  FROM (SELECT "card_id", __day FROM grid UNION SELECT "card_id", __day FROM day_partials) r
-  LEFT JOIN day_partials p USING ("card_id", __day)
-  WINDOW d7 AS (PARTITION BY "card_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  SELECT "card_id", __day, (__m5_v).v AS __a5,
+         __m6_v AS __a6,
+         pal_finite(sqrt(CASE WHEN __m7_v.n >= 2 THEN greatest(__m7_v.m2, 0) / (__m7_v.n - 1) END)) AS __a7
+  FROM (
+    SELECT "card_id", __day, max(__p5_p) OVER d7 AS __m5_v,
+           max(__p6_v) OVER d7 AS __m6_v,
+           list_reduce(list(struct_pack(n := CAST(__p7_n AS DOUBLE), mean := __p7_mean, m2 := __p7_m2)) FILTER (WHERE __p7_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))) AS __m7_v
+    FROM (SELECT "card_id", __day FROM grid UNION SELECT "card_id", __day FROM day_partials) r
+    LEFT JOIN day_partials p USING ("card_id", __day)
+    WINDOW d7 AS (PARTITION BY "card_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT "card_id", __day, __a0 AS __a0, coalesce(__a1, 0) AS __a1, coalesce(__a2, 0) AS __a2, coalesce(__a3, 0) AS __a3, coalesce(__a4, 0) AS __a4, __a5 AS __a5, __a6 AS __a6, __a7 AS __a7, __a8 AS __a8

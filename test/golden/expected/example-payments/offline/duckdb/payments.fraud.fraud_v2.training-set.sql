@@ -39,20 +39,25 @@ SELECT __pid, CAST(__a1 AS BIGINT) AS "purchases_30d",
        CAST(__a2 AS TIMESTAMP) AS "first_purchase",
        CAST(__a0 AS DOUBLE) AS "avg_amount_30d"
 FROM (
-  SELECT "__pid", pal_finite(avg("__x0") OVER w0) AS "__a0",
-      count(__ev) OVER w0 AS "__a1",
-      arg_min("__x1", struct_pack(ts := __o, v := "__x1")) FILTER (WHERE "__x1" IS NOT NULL) OVER w1 AS "__a2"
+  SELECT "__pid", pal_finite("__a0__v") AS "__a0",
+         "__a1__v" AS "__a1",
+         "__a2__v" AS "__a2"
   FROM (
-    SELECT "card_id", "merchant_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", 0 AS __off0
-    FROM __g0_events
-    WHERE ("card_id", "merchant_id") IN (SELECT DISTINCT "card_id", "merchant_id" FROM __probes)
-    UNION ALL
-    SELECT "card_id", "merchant_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off0
-    FROM __probes
+    SELECT "__pid", avg("__x0") OVER w0 AS "__a0__v",
+           count(__ev) OVER w0 AS "__a1__v",
+           arg_min("__x1", struct_pack(ts := __o, v := "__x1")) FILTER (WHERE "__x1" IS NOT NULL) OVER w1 AS "__a2__v"
+    FROM (
+      SELECT "card_id", "merchant_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", 0 AS __off0
+      FROM __g0_events
+      WHERE ("card_id", "merchant_id") IN (SELECT DISTINCT "card_id", "merchant_id" FROM __probes)
+      UNION ALL
+      SELECT "card_id", "merchant_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off0
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
+           w1 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __o RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
-         w1 AS (PARTITION BY "card_id", "merchant_id" ORDER BY __o RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------
@@ -84,28 +89,39 @@ SELECT __pid, CAST(__a1 AS BIGINT) AS "auths_10m",
        CAST(pal_finite(CAST((__a3) AS DOUBLE) / NULLIF(CAST(CASE WHEN ((__a2) = 0) THEN NULL ELSE (__a2) END AS DOUBLE), 0)) AS DOUBLE) AS "decline_rate_1h",
        CAST(__a0 AS DOUBLE) AS "card_not_present_share_1d"
 FROM (
-  SELECT "__pid", pal_finite(avg("__x0") OVER w0) AS "__a0",
-      count(__ev) OVER w1 AS "__a1",
-      count(__ev) OVER w2 AS "__a2",
-      count("__x1") OVER w2 AS "__a3",
-      count(DISTINCT "__x2") OVER w0 AS "__a4",
-      arg_max("__x2", struct_pack(ts := __o, v := "__x2")) FILTER (WHERE "__x2" IS NOT NULL) OVER w3 AS "__a5",
-      max("__x3") OVER w3 AS "__a6",
-      pal_finite(stddev_samp("__x3") OVER w3) AS "__a7",
-      pal_finite(sum("__x3") OVER w0) AS "__a8"
+  SELECT "__pid", pal_finite("__a0__v") AS "__a0",
+         "__a1__v" AS "__a1",
+         "__a2__v" AS "__a2",
+         "__a3__v" AS "__a3",
+         "__a4__v" AS "__a4",
+         "__a5__v" AS "__a5",
+         "__a6__v" AS "__a6",
+         pal_finite("__a7__v") AS "__a7",
+         pal_finite("__a8__v") AS "__a8"
   FROM (
-    SELECT "card_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", "__x2", "__x3", 0 AS __off0, 0 AS __off1, 0 AS __off2, 0 AS __off3
-    FROM __g1_events
-    WHERE ("card_id") IN (SELECT DISTINCT "card_id" FROM __probes)
-    UNION ALL
-    SELECT "card_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", NULL AS "__x2", NULL AS "__x3", __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off0, __tms - (pal_floor_to(__tms, 60000)) + 600000 AS __off1, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off2, __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off3
-    FROM __probes
+    SELECT "__pid", avg("__x0") OVER w0 AS "__a0__v",
+           count(__ev) OVER w1 AS "__a1__v",
+           count(__ev) OVER w2 AS "__a2__v",
+           count("__x1") OVER w2 AS "__a3__v",
+           count(DISTINCT "__x2") OVER w0 AS "__a4__v",
+           arg_max("__x2", struct_pack(ts := __o, v := "__x2")) FILTER (WHERE "__x2" IS NOT NULL) OVER w3 AS "__a5__v",
+           max("__x3") OVER w3 AS "__a6__v",
+           stddev_samp("__x3") OVER w3 AS "__a7__v",
+           sum("__x3") OVER w0 AS "__a8__v"
+    FROM (
+      SELECT "card_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", "__x2", "__x3", 0 AS __off0, 0 AS __off1, 0 AS __off2, 0 AS __off3
+      FROM __g1_events
+      WHERE ("card_id") IN (SELECT DISTINCT "card_id" FROM __probes)
+      UNION ALL
+      SELECT "card_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", NULL AS "__x2", NULL AS "__x3", __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off0, __tms - (pal_floor_to(__tms, 60000)) + 600000 AS __off1, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off2, __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off3
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
+           w1 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING),
+           w2 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off2 PRECEDING AND 1 PRECEDING),
+           w3 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off3 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
-         w1 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING),
-         w2 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off2 PRECEDING AND 1 PRECEDING),
-         w3 AS (PARTITION BY "card_id" ORDER BY __o RANGE BETWEEN __off3 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------

@@ -124,14 +124,21 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(cancelled) over 7d every 1h; count() over all every 1d; count_distinct(rider_id) over 7d every 1h; stddev(fare) over 7d every 1h
-  SELECT "driver_id", __day, pal_finite(sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) AS __a0,
-         coalesce(sum(__p1_n) OVER dall, 0) AS __a1,
-         coalesce(length(list_distinct(flatten(list(__p2_l) FILTER (WHERE __p2_l IS NOT NULL) OVER d7))), 0) AS __a2,
-         pal_finite(sqrt(CASE WHEN list_reduce(list(struct_pack(n := CAST(__p5_n AS DOUBLE), mean := __p5_mean, m2 := __p5_m2)) FILTER (WHERE __p5_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n >= 2 THEN greatest(list_reduce(list(struct_pack(n := CAST(__p5_n AS DOUBLE), mean := __p5_mean, m2 := __p5_m2)) FILTER (WHERE __p5_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).m2, 0) / (list_reduce(list(struct_pack(n := CAST(__p5_n AS DOUBLE), mean := __p5_mean, m2 := __p5_m2)) FILTER (WHERE __p5_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n - 1) END)) AS __a5
-  FROM (SELECT "driver_id", __day FROM grid UNION SELECT "driver_id", __day FROM day_partials) r
-  LEFT JOIN day_partials p USING ("driver_id", __day)
-  WINDOW d7 AS (PARTITION BY "driver_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY "driver_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  SELECT "driver_id", __day, pal_finite(__m0_s / NULLIF(__m0_n, 0)) AS __a0,
+         coalesce(__m1_v, 0) AS __a1,
+         coalesce(length(list_distinct(__m2_v)), 0) AS __a2,
+         pal_finite(sqrt(CASE WHEN __m5_v.n >= 2 THEN greatest(__m5_v.m2, 0) / (__m5_v.n - 1) END)) AS __a5
+  FROM (
+    SELECT "driver_id", __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_n) OVER dall AS __m1_v,
+           flatten(list(__p2_l) FILTER (WHERE __p2_l IS NOT NULL) OVER d7) AS __m2_v,
+           list_reduce(list(struct_pack(n := CAST(__p5_n AS DOUBLE), mean := __p5_mean, m2 := __p5_m2)) FILTER (WHERE __p5_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))) AS __m5_v
+    FROM (SELECT "driver_id", __day FROM grid UNION SELECT "driver_id", __day FROM day_partials) r
+    LEFT JOIN day_partials p USING ("driver_id", __day)
+    WINDOW d7 AS (PARTITION BY "driver_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY "driver_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT "driver_id", __day, __a0 AS __a0, coalesce(__a1, 0) AS __a1, coalesce(__a2, 0) AS __a2, __a3 AS __a3, __a4 AS __a4, __a5 AS __a5

@@ -45,10 +45,9 @@ pick AS (
   SELECT p.__pid, p."driver_id", p.__tms, s.__snap
   FROM __probes p ASOF LEFT JOIN snaps s ON p.__t >= s.__from
 )
-SELECT pick.__pid, r."vehicle_type"
+SELECT pick.__pid, CASE WHEN pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 259200000 THEN r."vehicle_type" END AS "vehicle_type"
 FROM pick LEFT JOIN rows r
-  ON r."driver_id" = pick."driver_id" AND r.__snap = pick.__snap
-  AND pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 259200000;
+  ON r."driver_id" = pick."driver_id" AND r.__snap = pick.__snap;
 
 -- --------------------------------------------------------------------------------------
 -- rides.driver_trip_stats: events
@@ -76,26 +75,35 @@ SELECT __pid, CAST(__a2 AS BIGINT) AS "trips_1h",
        CAST(pal_finite(__a6 / NULLIF(CASE WHEN (__a5 = 0) THEN NULL ELSE __a5 END, 0)) AS DOUBLE) AS "fare_per_km_7d",
        CAST(pal_finite(CAST((__a2) AS DOUBLE) / NULLIF(CASE WHEN (pal_finite(CAST((__a3) AS DOUBLE) / NULLIF(CAST(168.0 AS DOUBLE), 0)) = 0) THEN NULL ELSE pal_finite(CAST((__a3) AS DOUBLE) / NULLIF(CAST(168.0 AS DOUBLE), 0)) END, 0)) AS DOUBLE) AS "busy_ratio_1h"
 FROM (
-  SELECT "__pid", pal_finite(avg("__x0") OVER w0) AS "__a0",
-      pal_finite(avg("__x1") OVER w1) AS "__a1",
-      count(__ev) OVER w2 AS "__a2",
-      count(__ev) OVER w0 AS "__a3",
-      max("__x2") OVER w3 AS "__a4",
-      pal_finite(sum("__x2") OVER w0) AS "__a5",
-      pal_finite(sum("__x0") OVER w0) AS "__a6"
+  SELECT "__pid", pal_finite("__a0__v") AS "__a0",
+         pal_finite("__a1__v") AS "__a1",
+         "__a2__v" AS "__a2",
+         "__a3__v" AS "__a3",
+         "__a4__v" AS "__a4",
+         pal_finite("__a5__v") AS "__a5",
+         pal_finite("__a6__v") AS "__a6"
   FROM (
-    SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", "__x2", 0 AS __off0, 0 AS __off1, 0 AS __off2, 0 AS __off3
-    FROM __g1_events
-    WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
-    UNION ALL
-    SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off1, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off2, __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off3
-    FROM __probes
+    SELECT "__pid", avg("__x0") OVER w0 AS "__a0__v",
+           avg("__x1") OVER w1 AS "__a1__v",
+           count(__ev) OVER w2 AS "__a2__v",
+           count(__ev) OVER w0 AS "__a3__v",
+           max("__x2") OVER w3 AS "__a4__v",
+           sum("__x2") OVER w0 AS "__a5__v",
+           sum("__x0") OVER w0 AS "__a6__v"
+    FROM (
+      SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x1", "__x2", 0 AS __off0, 0 AS __off1, 0 AS __off2, 0 AS __off3
+      FROM __g1_events
+      WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
+      UNION ALL
+      SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x1", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off1, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off2, __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off3
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
+           w1 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING),
+           w2 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off2 PRECEDING AND 1 PRECEDING),
+           w3 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off3 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
-         w1 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING),
-         w2 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off2 PRECEDING AND 1 PRECEDING),
-         w3 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off3 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------

@@ -37,17 +37,20 @@ WHERE "driver_id" IS NOT NULL AND __ts IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE "__g0" AS
 SELECT __pid, CAST(__a0 AS DOUBLE) AS "cancel_rate_7d"
 FROM (
-  SELECT "__pid", pal_finite(avg("__x0") OVER w0) AS "__a0"
+  SELECT "__pid", pal_finite("__a0__v") AS "__a0"
   FROM (
-    SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", 0 AS __off0
-    FROM __g0_events
-    WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
-    UNION ALL
-    SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0
-    FROM __probes
+    SELECT "__pid", avg("__x0") OVER w0 AS "__a0__v"
+    FROM (
+      SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", 0 AS __off0
+      FROM __g0_events
+      WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
+      UNION ALL
+      SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------
@@ -72,20 +75,25 @@ SELECT __pid, CAST(__a2 AS BIGINT) AS "trips_1h",
        CAST(__a3 AS BIGINT) AS "trips_7d",
        CAST(__a0 AS DOUBLE) AS "avg_fare_7d"
 FROM (
-  SELECT "__pid", pal_finite(avg("__x0") OVER w0) AS "__a0",
-      count(__ev) OVER w1 AS "__a2",
-      count(__ev) OVER w0 AS "__a3"
+  SELECT "__pid", pal_finite("__a0__v") AS "__a0",
+         "__a2__v" AS "__a2",
+         "__a3__v" AS "__a3"
   FROM (
-    SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", 0 AS __off0, 0 AS __off1
-    FROM __g1_events
-    WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
-    UNION ALL
-    SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off1
-    FROM __probes
+    SELECT "__pid", avg("__x0") OVER w0 AS "__a0__v",
+           count(__ev) OVER w1 AS "__a2__v",
+           count(__ev) OVER w0 AS "__a3__v"
+    FROM (
+      SELECT "driver_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", 0 AS __off0, 0 AS __off1
+      FROM __g1_events
+      WHERE ("driver_id") IN (SELECT DISTINCT "driver_id" FROM __probes)
+      UNION ALL
+      SELECT "driver_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 300000)) + 3600000 AS __off1
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
+           w1 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
-         w1 AS (PARTITION BY "driver_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------
@@ -108,19 +116,23 @@ CREATE OR REPLACE TEMP TABLE "__g2" AS
 SELECT __pid, CAST(__a2 AS BIGINT) AS "rides_7d",
        CAST(__a3 AS DOUBLE) AS "spend_30d"
 FROM (
-  SELECT "__pid", count(__ev) OVER w0 AS "__a2",
-      pal_finite(sum("__x2") OVER w1) AS "__a3"
+  SELECT "__pid", "__a2__v" AS "__a2",
+         pal_finite("__a3__v") AS "__a3"
   FROM (
-    SELECT "rider_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x2", 0 AS __off0, 0 AS __off1
-    FROM __g2_events
-    WHERE ("rider_id") IN (SELECT DISTINCT "rider_id" FROM __probes)
-    UNION ALL
-    SELECT "rider_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off1
-    FROM __probes
+    SELECT "__pid", count(__ev) OVER w0 AS "__a2__v",
+           sum("__x2") OVER w1 AS "__a3__v"
+    FROM (
+      SELECT "rider_id", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x2", 0 AS __off0, 0 AS __off1
+      FROM __g2_events
+      WHERE ("rider_id") IN (SELECT DISTINCT "rider_id" FROM __probes)
+      UNION ALL
+      SELECT "rider_id", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 604800000 AS __off0, __tms - (pal_floor_to(__tms, 86400000)) + 2592000000 AS __off1
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "rider_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
+           w1 AS (PARTITION BY "rider_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "rider_id" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING),
-         w1 AS (PARTITION BY "rider_id" ORDER BY __o RANGE BETWEEN __off1 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------

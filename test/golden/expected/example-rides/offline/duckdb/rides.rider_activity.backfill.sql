@@ -102,14 +102,22 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(distance_km) over 7d every 1h; avg(if(hour_of_day(event_time) >= 22 or hour_of_day(event_time) < 5, 1.0, 0.0)) over 7d every 1h; count() over 7d every 1h; sum(fare) over 30d every 1d
-  SELECT "rider_id", __day, pal_finite(sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) AS __a0,
-         pal_finite(sum(__p1_s) OVER d7 / NULLIF(sum(__p1_n) OVER d7, 0)) AS __a1,
-         coalesce(sum(__p2_n) OVER d7, 0) AS __a2,
-         pal_finite(sum(__p3_s) OVER d30) AS __a3
-  FROM (SELECT "rider_id", __day FROM grid UNION SELECT "rider_id", __day FROM day_partials) r
-  LEFT JOIN day_partials p USING ("rider_id", __day)
-  WINDOW d7 AS (PARTITION BY "rider_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         d30 AS (PARTITION BY "rider_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  SELECT "rider_id", __day, pal_finite(__m0_s / NULLIF(__m0_n, 0)) AS __a0,
+         pal_finite(__m1_s / NULLIF(__m1_n, 0)) AS __a1,
+         coalesce(__m2_v, 0) AS __a2,
+         pal_finite(__m3_v) AS __a3
+  FROM (
+    SELECT "rider_id", __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_s) OVER d7 AS __m1_s,
+           sum(__p1_n) OVER d7 AS __m1_n,
+           sum(__p2_n) OVER d7 AS __m2_v,
+           sum(__p3_s) OVER d30 AS __m3_v
+    FROM (SELECT "rider_id", __day FROM grid UNION SELECT "rider_id", __day FROM day_partials) r
+    LEFT JOIN day_partials p USING ("rider_id", __day)
+    WINDOW d7 AS (PARTITION BY "rider_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           d30 AS (PARTITION BY "rider_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT "rider_id", __day, __a0 AS __a0, __a1 AS __a1, coalesce(__a2, 0) AS __a2, __a3 AS __a3

@@ -46,10 +46,9 @@ pick AS (
   SELECT p.__pid, p."store_id", p.__tms, s.__snap
   FROM __probes p ASOF LEFT JOIN snaps s ON p.__t >= s.__from
 )
-SELECT pick.__pid, r."size_sqm", r."age_days", r."label", r."large"
+SELECT pick.__pid, CASE WHEN pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 172800000 THEN r."size_sqm" END AS "size_sqm", CASE WHEN pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 172800000 THEN r."age_days" END AS "age_days", CASE WHEN pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 172800000 THEN r."label" END AS "label", CASE WHEN pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 172800000 THEN r."large" END AS "large"
 FROM pick LEFT JOIN rows r
-  ON r."store_id" = pick."store_id" AND r.__snap = pick.__snap
-  AND pick.__tms < ((pick.__snap - DATE '1970-01-01') + 1) * 86400000 + 172800000;
+  ON r."store_id" = pick."store_id" AND r.__snap = pick.__snap;
 
 -- --------------------------------------------------------------------------------------
 -- geo.store_traffic: events
@@ -72,18 +71,22 @@ CREATE OR REPLACE TEMP TABLE "__g1" AS
 SELECT __pid, CAST(__a0 AS BIGINT) AS "visitors_1d",
        CAST(__a2 AS DOUBLE) AS "spend_1d"
 FROM (
-  SELECT "__pid", count(DISTINCT "__x0") OVER w0 AS "__a0",
-      pal_finite(sum("__x2") OVER w0) AS "__a2"
+  SELECT "__pid", "__a0__v" AS "__a0",
+         pal_finite("__a2__v") AS "__a2"
   FROM (
-    SELECT "store_id", "region", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x2", 0 AS __off0
-    FROM __g1_events
-    WHERE ("store_id", "region") IN (SELECT DISTINCT "store_id", "region" FROM __probes)
-    UNION ALL
-    SELECT "store_id", "region", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off0
-    FROM __probes
+    SELECT "__pid", count(DISTINCT "__x0") OVER w0 AS "__a0__v",
+           sum("__x2") OVER w0 AS "__a2__v"
+    FROM (
+      SELECT "store_id", "region", __ts AS __o, 1 AS __ev, NULL AS "__pid", "__x0", "__x2", 0 AS __off0
+      FROM __g1_events
+      WHERE ("store_id", "region") IN (SELECT DISTINCT "store_id", "region" FROM __probes)
+      UNION ALL
+      SELECT "store_id", "region", __tms AS __o, NULL AS __ev, "__pid", NULL AS "__x0", NULL AS "__x2", __tms - (pal_floor_to(__tms, 3600000)) + 86400000 AS __off0
+      FROM __probes
+    )
+    WINDOW w0 AS (PARTITION BY "store_id", "region" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING)
+    QUALIFY __ev IS NULL
   )
-  WINDOW w0 AS (PARTITION BY "store_id", "region" ORDER BY __o RANGE BETWEEN __off0 PRECEDING AND 1 PRECEDING)
-  QUALIFY __ev IS NULL
 );
 
 -- --------------------------------------------------------------------------------------

@@ -268,22 +268,37 @@ day_partials AS (
 ),
 day_frames AS (
   -- avg(if(big, 1.0, 0.0)) over 7d every 1h; avg(net) over 30d every 1d; count() over all every 1d; count_distinct(coupon) over 30d every 1d; first(ordered_at) over all every 1d; last(coupon) over 30d every 1d; last_k(total, 3) over 7d every 1h; stddev(net) over 7d every 1h; sum(items) over 7d every 1h; sum(net) over 7d every 1h; variance(net) over 7d every 1h
-  SELECT "customer_id", __day, pal_finite(sum(__p0_s) OVER d7 / NULLIF(sum(__p0_n) OVER d7, 0)) AS __a0,
-         pal_finite(sum(__p1_s) OVER d30 / NULLIF(sum(__p1_n) OVER d30, 0)) AS __a1,
-         coalesce(sum(__p4_n) OVER dall, 0) AS __a4,
-         coalesce(length(list_distinct(flatten(list(__p6_l) FILTER (WHERE __p6_l IS NOT NULL) OVER d30))), 0) AS __a6,
-         (min(__p7_p) OVER dall).v AS __a7,
-         (max(__p8_p) OVER d30).v AS __a8,
-         list_transform(list_slice(list_sort(flatten(list(__p9_l) FILTER (WHERE __p9_l IS NOT NULL) OVER d7), 'DESC'), 1, 3), p -> p.v) AS __a9,
-         pal_finite(sqrt(CASE WHEN list_reduce(list(struct_pack(n := CAST(__p12_n AS DOUBLE), mean := __p12_mean, m2 := __p12_m2)) FILTER (WHERE __p12_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n >= 2 THEN greatest(list_reduce(list(struct_pack(n := CAST(__p12_n AS DOUBLE), mean := __p12_mean, m2 := __p12_m2)) FILTER (WHERE __p12_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).m2, 0) / (list_reduce(list(struct_pack(n := CAST(__p12_n AS DOUBLE), mean := __p12_mean, m2 := __p12_m2)) FILTER (WHERE __p12_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n - 1) END)) AS __a12,
-         CAST(sum(__p13_s) OVER d7 AS BIGINT) AS __a13,
-         pal_finite(sum(__p14_s) OVER d7) AS __a14,
-         pal_finite(CASE WHEN list_reduce(list(struct_pack(n := CAST(__p15_n AS DOUBLE), mean := __p15_mean, m2 := __p15_m2)) FILTER (WHERE __p15_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n >= 2 THEN greatest(list_reduce(list(struct_pack(n := CAST(__p15_n AS DOUBLE), mean := __p15_mean, m2 := __p15_m2)) FILTER (WHERE __p15_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).m2, 0) / (list_reduce(list(struct_pack(n := CAST(__p15_n AS DOUBLE), mean := __p15_mean, m2 := __p15_m2)) FILTER (WHERE __p15_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))).n - 1) END) AS __a15
-  FROM (SELECT "customer_id", __day FROM grid UNION SELECT "customer_id", __day FROM day_partials) r
-  LEFT JOIN day_partials p USING ("customer_id", __day)
-  WINDOW d7 AS (PARTITION BY "customer_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
-         d30 AS (PARTITION BY "customer_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
-         dall AS (PARTITION BY "customer_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  SELECT "customer_id", __day, pal_finite(__m0_s / NULLIF(__m0_n, 0)) AS __a0,
+         pal_finite(__m1_s / NULLIF(__m1_n, 0)) AS __a1,
+         coalesce(__m4_v, 0) AS __a4,
+         coalesce(length(list_distinct(__m6_v)), 0) AS __a6,
+         (__m7_v).v AS __a7,
+         (__m8_v).v AS __a8,
+         list_transform(list_slice(list_sort(__m9_v, 'DESC'), 1, 3), p -> p.v) AS __a9,
+         pal_finite(sqrt(CASE WHEN __m12_v.n >= 2 THEN greatest(__m12_v.m2, 0) / (__m12_v.n - 1) END)) AS __a12,
+         __m13_v AS __a13,
+         pal_finite(__m14_v) AS __a14,
+         pal_finite(CASE WHEN __m15_v.n >= 2 THEN greatest(__m15_v.m2, 0) / (__m15_v.n - 1) END) AS __a15
+  FROM (
+    SELECT "customer_id", __day, sum(__p0_s) OVER d7 AS __m0_s,
+           sum(__p0_n) OVER d7 AS __m0_n,
+           sum(__p1_s) OVER d30 AS __m1_s,
+           sum(__p1_n) OVER d30 AS __m1_n,
+           sum(__p4_n) OVER dall AS __m4_v,
+           flatten(list(__p6_l) FILTER (WHERE __p6_l IS NOT NULL) OVER d30) AS __m6_v,
+           min(__p7_p) OVER dall AS __m7_v,
+           max(__p8_p) OVER d30 AS __m8_v,
+           flatten(list(__p9_l) FILTER (WHERE __p9_l IS NOT NULL) OVER d7) AS __m9_v,
+           list_reduce(list(struct_pack(n := CAST(__p12_n AS DOUBLE), mean := __p12_mean, m2 := __p12_m2)) FILTER (WHERE __p12_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))) AS __m12_v,
+           CAST(sum(__p13_s) OVER d7 AS BIGINT) AS __m13_v,
+           sum(__p14_s) OVER d7 AS __m14_v,
+           list_reduce(list(struct_pack(n := CAST(__p15_n AS DOUBLE), mean := __p15_mean, m2 := __p15_m2)) FILTER (WHERE __p15_n > 0) OVER d7, (a, b) -> struct_pack(n := a.n + b.n, mean := a.mean + (b.mean - a.mean) * (b.n / (a.n + b.n)), m2 := a.m2 + b.m2 + (b.mean - a.mean) * (b.mean - a.mean) * (a.n * b.n / (a.n + b.n))), struct_pack(n := CAST(0 AS DOUBLE), mean := CAST(0 AS DOUBLE), m2 := CAST(0 AS DOUBLE))) AS __m15_v
+    FROM (SELECT "customer_id", __day FROM grid UNION SELECT "customer_id", __day FROM day_partials) r
+    LEFT JOIN day_partials p USING ("customer_id", __day)
+    WINDOW d7 AS (PARTITION BY "customer_id" ORDER BY __day RANGE BETWEEN 6 PRECEDING AND CURRENT ROW),
+           d30 AS (PARTITION BY "customer_id" ORDER BY __day RANGE BETWEEN 29 PRECEDING AND CURRENT ROW),
+           dall AS (PARTITION BY "customer_id" ORDER BY __day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+  )
 ),
 aggregates AS (
   SELECT "customer_id", __day, __a0 AS __a0, __a1 AS __a1, coalesce(__a2, 0) AS __a2, coalesce(__a3, 0) AS __a3, coalesce(__a4, 0) AS __a4, coalesce(__a5, 0) AS __a5, coalesce(__a6, 0) AS __a6, __a7 AS __a7, __a8 AS __a8, __a9 AS __a9, __a10 AS __a10, __a11 AS __a11, __a12 AS __a12, __a13 AS __a13, __a14 AS __a14, __a15 AS __a15
