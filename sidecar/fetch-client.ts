@@ -103,12 +103,12 @@ function table(rows: string[][]): string {
 }
 
 /** A response as text: per entity, its features (value, status) and its groups (version, status, freshness). */
-export function renderResponse(r: FeatureResponse, tookMs?: number): string {
+export function renderResponse(r: FeatureResponse, tookMs?: number, title?: string): string {
   const out: string[] = [];
   const versions = new Map(r.groups.map((g) => [g.name, g.version]));
   for (const e of r.results) {
     const keys = Object.entries(e.key).map(([k, v]) => `${k}=${show(v)}`).join(' ');
-    out.push(`${r.model ?? 'features'} for ${keys} at ${new Date(r.at).toISOString()}${tookMs === undefined ? '' : ` (${tookMs.toFixed(1)} ms)`}`);
+    out.push(`${r.model ?? title ?? 'features'} for ${keys} at ${new Date(r.at).toISOString()}${tookMs === undefined ? '' : ` (${tookMs.toFixed(1)} ms)`}`);
     out.push(table([['feature', 'value', 'status'], ...r.features.map((f) => [f, show(e.values[f]), e.statuses[f]])]));
     out.push(table([['group', 'version', 'status', 'data as of', 'age'], ...Object.entries(e.groups).map(([g, x]) => [
       g, versions.get(g) ?? '?', x.status, x.dataTime === null ? '-' : new Date(x.dataTime).toISOString(), x.error ?? age(x.ageMs),

@@ -119,7 +119,7 @@ Examples:
         }
       }
       const took = performance.now() - t0;
-      process.stdout.write(opts.json ? `${JSON.stringify(response, null, 2)}\n` : `${renderResponse(response, took)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(response, null, 2)}\n` : `${renderResponse(response, took, name)}\n`);
       const failed = response.results.flatMap((r) => Object.entries(r.groups).filter(([, g]) => g.status === 'error').map(([g, x]) => `${g}: ${x.error}`));
       if (failed.length > 0) {
         process.stderr.write(`error: ${failed.length} group read(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}\n`);
