@@ -9,6 +9,8 @@ import { registerCompileCommands } from './compile-commands.js';
 import { handleFatal } from './exit.js';
 import { registerInitCommand } from './init-command.js';
 import { registerMaterializeCommands } from './materialize-commands.js';
+import { registerOfflineCommands } from './offline-commands.js';
+import { registerQuickstartCommand } from './quickstart-command.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerUploadCommand } from './upload-command.js';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerCompileCommands(program);
   registerApplyCommand(program);
+  registerOfflineCommands(program);
+  registerQuickstartCommand(program);
   registerCatalogCommands(program);
   registerMaterializeCommands(program);
   registerUploadCommand(program);
