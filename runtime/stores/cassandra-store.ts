@@ -108,6 +108,9 @@ export class CassandraStore implements OnlineStore {
       localDataCenter: options.localDataCenter,
       policies: {
         loadBalancing: new policies.loadBalancing.TokenAwarePolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy(options.localDataCenter)),
+        // Retry a down node every 0.5 s doubling to at most 10 s (the driver's default grows to
+        // 10 min): after an outage, readers (the sidecar) and writers are back within seconds.
+        reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false),
       },
       socketOptions: { connectTimeout: 10_000, readTimeout: options.requestTimeoutMs ?? 12_000 },
       queryOptions: { consistency: this.consistency, prepare: true },
