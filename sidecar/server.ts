@@ -90,6 +90,8 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     metrics.inFlight.dec();
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requestDuration.observe({ route, model: req.paletteModel ?? '-', code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    // One line per request at debug level only: at thousands of requests/s, metrics are the record.
+    if (log.isLevelEnabled('debug')) req.log.debug({ route, model: req.paletteModel, code: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
 
   app.setErrorHandler((err: FastifyError | RequestError, req, reply) => {
