@@ -163,7 +163,8 @@ export async function sparkBackfillCommand(config: PaletteConfig, registry: Regi
     process.stderr.write(`backfill ${g.name} ${from} to ${to} on Spark (${config.offline.spark.master})\n`);
     const r = await sparkBackfill(config, registry, g, from, to);
     const rows = (r.done.rows ?? {}) as Record<string, number>;
-    process.stdout.write(`backfilled ${g.name}: ${String(r.done.days)} day(s) in ${r.seconds.toFixed(1)} s with ${r.script}\n`);
+    const input = Number(r.done.input_rows ?? 0);
+    process.stdout.write(`backfilled ${g.name}: ${String(r.done.days)} day(s), ${input.toLocaleString('en-US')} source row(s) in ${r.seconds.toFixed(1)} s (${Math.round(input / Math.max(0.001, r.seconds)).toLocaleString('en-US')}/s) with ${r.script}\n`);
     for (const [table, n] of Object.entries(rows)) process.stdout.write(`  ${g.layout.offline.daily.database}.${table}: ${n.toLocaleString('en-US')} rows\n`);
   }
 }

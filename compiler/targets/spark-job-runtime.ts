@@ -170,6 +170,9 @@ def backfill(spark, args):
         if rows:
             raise JobError(message + "; for example " + ", ".join(str(r.asDict()) for r in rows))
     run_steps(spark, params)
+    # The input step (the source rows after filter and keys) feeds several steps: cache it
+    # (lazily: the first step to read it fills the cache) so the source is read once.
+    spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
     # Compute every output before writing any partition: a failure leaves the old partitions.
     counts = {}
     for out in OUTPUTS:
@@ -191,9 +194,11 @@ def backfill(spark, args):
                           + " FROM " + quote(out["step"]) + " WHERE FALSE")
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
-    for out in OUTPUTS:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(out["step"]))
-    emit("done", days=len(all_days), rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
+    input_rows = spark.table(INPUT_STEP).count()
+    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
+        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    emit("done", days=len(all_days), input_rows=input_rows,
+         rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
 
 def load_spine(spark, spine, at):

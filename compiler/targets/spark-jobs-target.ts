@@ -122,6 +122,7 @@ export function backfillJob(registry: Registry, group: Group): string {
     `VERSION = ${JSON.stringify(group.semanticHash)}`,
     `SOURCES = ${pyValue([source])}`,
     `OUTPUTS = ${pyValue(outputs)}`,
+    `INPUT_STEP = ${JSON.stringify(sql.inputStep)}`,
     sql.checks.length === 0 ? 'CHECKS = []' : `CHECKS = [\n${sql.checks.map((c) => `    (${JSON.stringify(c.message)}, ${pyString(c.sql)}),`).join('\n')}\n]`,
     stepsBlock(sql.steps),
     '',

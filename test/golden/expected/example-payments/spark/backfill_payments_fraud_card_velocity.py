@@ -33,6 +33,7 @@ OUTPUTS = [
     {"step": "__tiles", "database": "palette_payments_fraud", "table": "card_velocity_3a0a9ac5_tiles", "columns": ["card_id", "hop_ms", "tile_start", "a0_s", "a0_n", "a1_n", "a2_n", "a3_n", "a4_v", "a5_ts", "a5_v", "a6_v", "a7_n", "a7_mean", "a7_m2", "a8_s"]},
     {"step": "__daily", "database": "palette_payments_fraud", "table": "card_velocity_3a0a9ac5_daily", "columns": ["card_id", "amount_stddev_7d", "auths_10m", "auths_1h", "card_not_present_share_1d", "countries_24h", "decline_rate_1h", "declines_1h", "last_country", "max_amount_7d", "spend_24h"]},
 ]
+INPUT_STEP = "__events"
 CHECKS = []
 STEPS = [
     ("__events", "payments.fraud.card_velocity: events of payments.fraud.authorizations", r"""
@@ -401,6 +402,9 @@ def backfill(spark, args):
         if rows:
             raise JobError(message + "; for example " + ", ".join(str(r.asDict()) for r in rows))
     run_steps(spark, params)
+    # The input step (the source rows after filter and keys) feeds several steps: cache it
+    # (lazily: the first step to read it fills the cache) so the source is read once.
+    spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
     # Compute every output before writing any partition: a failure leaves the old partitions.
     counts = {}
     for out in OUTPUTS:
@@ -422,9 +426,11 @@ def backfill(spark, args):
                           + " FROM " + quote(out["step"]) + " WHERE FALSE")
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
-    for out in OUTPUTS:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(out["step"]))
-    emit("done", days=len(all_days), rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
+    input_rows = spark.table(INPUT_STEP).count()
+    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
+        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    emit("done", days=len(all_days), input_rows=input_rows,
+         rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
 
 def load_spine(spark, spine, at):

@@ -31,6 +31,7 @@ OUTPUTS = [
     {"step": "__tiles", "database": "palette_rides", "table": "driver_reliability_d1c978dc_tiles", "columns": ["driver_id", "hop_ms", "tile_start", "a0_s", "a0_n", "a1_n", "a2_v", "a3_ts", "a3_v", "a4_ts", "a4_v", "a5_n", "a5_mean", "a5_m2"]},
     {"step": "__daily", "database": "palette_rides", "table": "driver_reliability_d1c978dc_daily", "columns": ["driver_id", "cancel_rate_7d", "distinct_riders_7d", "fare_stddev_7d", "last_5_fares", "last_status", "lifetime_trips"]},
 ]
+INPUT_STEP = "__events"
 CHECKS = []
 STEPS = [
     ("__events", "rides.driver_reliability: events of rides.trips", r"""
@@ -346,6 +347,9 @@ def backfill(spark, args):
         if rows:
             raise JobError(message + "; for example " + ", ".join(str(r.asDict()) for r in rows))
     run_steps(spark, params)
+    # The input step (the source rows after filter and keys) feeds several steps: cache it
+    # (lazily: the first step to read it fills the cache) so the source is read once.
+    spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
     # Compute every output before writing any partition: a failure leaves the old partitions.
     counts = {}
     for out in OUTPUTS:
@@ -367,9 +371,11 @@ def backfill(spark, args):
                           + " FROM " + quote(out["step"]) + " WHERE FALSE")
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
-    for out in OUTPUTS:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(out["step"]))
-    emit("done", days=len(all_days), rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
+    input_rows = spark.table(INPUT_STEP).count()
+    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
+        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    emit("done", days=len(all_days), input_rows=input_rows,
+         rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
 
 def load_spine(spark, spine, at):

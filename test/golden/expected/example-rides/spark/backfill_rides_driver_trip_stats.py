@@ -31,6 +31,7 @@ OUTPUTS = [
     {"step": "__tiles", "database": "palette_rides", "table": "driver_trip_stats_ac60d2a6_tiles", "columns": ["driver_id", "hop_ms", "tile_start", "a0_s", "a0_n", "a1_s", "a1_n", "a2_n", "a3_n", "a4_v", "a5_s", "a6_s"]},
     {"step": "__daily", "database": "palette_rides", "table": "driver_trip_stats_ac60d2a6_daily", "columns": ["driver_id", "avg_fare_7d", "avg_rating_30d", "busy_ratio_1h", "fare_per_km_7d", "max_distance_1d", "trips_1h", "trips_7d"]},
 ]
+INPUT_STEP = "__events"
 CHECKS = []
 STEPS = [
     ("__events", "rides.driver_trip_stats: events of rides.trips", r"""
@@ -371,6 +372,9 @@ def backfill(spark, args):
         if rows:
             raise JobError(message + "; for example " + ", ".join(str(r.asDict()) for r in rows))
     run_steps(spark, params)
+    # The input step (the source rows after filter and keys) feeds several steps: cache it
+    # (lazily: the first step to read it fills the cache) so the source is read once.
+    spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
     # Compute every output before writing any partition: a failure leaves the old partitions.
     counts = {}
     for out in OUTPUTS:
@@ -392,9 +396,11 @@ def backfill(spark, args):
                           + " FROM " + quote(out["step"]) + " WHERE FALSE")
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
-    for out in OUTPUTS:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(out["step"]))
-    emit("done", days=len(all_days), rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
+    input_rows = spark.table(INPUT_STEP).count()
+    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
+        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    emit("done", days=len(all_days), input_rows=input_rows,
+         rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
 
 def load_spine(spark, spine, at):

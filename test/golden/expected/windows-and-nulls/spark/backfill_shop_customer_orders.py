@@ -30,6 +30,7 @@ OUTPUTS = [
     {"step": "__tiles", "database": "palette_shop", "table": "customer_orders_f0787d1e_tiles", "columns": ["customer_id", "hop_ms", "tile_start", "a0_s", "a0_n", "a1_s", "a1_n", "a2_n", "a3_n", "a4_n", "a5_n", "a6_v", "a7_ts", "a7_v", "a8_ts", "a8_v", "a9_ts", "a9_v", "a10_v", "a11_v", "a12_n", "a12_mean", "a12_m2", "a13_s", "a14_s", "a15_n", "a15_mean", "a15_m2"]},
     {"step": "__daily", "database": "palette_shop", "table": "customer_orders_f0787d1e_daily", "columns": ["customer_id", "avg_net_30d", "big_share_7d", "bucket", "coupons_1d", "distinct_coupons", "first_order", "items_7d", "last_3_totals", "last_coupon", "lifetime_orders", "max_total_1d", "min_total_1d", "net_7d", "net_per_order_7d", "net_stddev_7d", "net_variance_7d", "orders_1h", "orders_5m"]},
 ]
+INPUT_STEP = "__events"
 CHECKS = []
 STEPS = [
     ("__events", "shop.customer_orders: events of shop.orders", r"""
@@ -526,6 +527,9 @@ def backfill(spark, args):
         if rows:
             raise JobError(message + "; for example " + ", ".join(str(r.asDict()) for r in rows))
     run_steps(spark, params)
+    # The input step (the source rows after filter and keys) feeds several steps: cache it
+    # (lazily: the first step to read it fills the cache) so the source is read once.
+    spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
     # Compute every output before writing any partition: a failure leaves the old partitions.
     counts = {}
     for out in OUTPUTS:
@@ -547,9 +551,11 @@ def backfill(spark, args):
                           + " FROM " + quote(out["step"]) + " WHERE FALSE")
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
-    for out in OUTPUTS:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(out["step"]))
-    emit("done", days=len(all_days), rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
+    input_rows = spark.table(INPUT_STEP).count()
+    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
+        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    emit("done", days=len(all_days), input_rows=input_rows,
+         rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
 
 def load_spine(spark, spine, at):
