@@ -31,6 +31,7 @@ const { values } = parseArgs({
     keys: { type: 'string', default: '100000' },
     spine: { type: 'string', default: '100000' },
     'skip-data': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const EVENTS = Number(values.events);
@@ -204,11 +205,14 @@ async function main(): Promise<void> {
 
     const generated = script('backfill_bench_trip_stats.py', backfillJob(registry, group));
     const hand = script('hand_written.py', HAND);
-    // Alternate the order over two rounds so caches and JIT warmth favour neither.
-    const gen1 = await timed('generated backfill job', generated, ['--from', FROM, '--to', TO]);
-    const hand1 = await timed('hand-written Spark SQL job', hand, [FROM, TO]);
-    const hand2 = await timed('hand-written Spark SQL job (2)', hand, [FROM, TO]);
-    const gen2 = await timed('generated backfill job (2)', generated, ['--from', FROM, '--to', TO]);
+    // Alternate the order over rounds (ABBA) so page cache and warm disks favour neither.
+    const genTimes: number[] = [];
+    const handTimes: number[] = [];
+    for (let round = 0; round < Number(values.rounds); round++) {
+      const gen = () => timed(`generated backfill job (${round + 1})`, generated, ['--from', FROM, '--to', TO]).then((t) => genTimes.push(t));
+      const hw = () => timed(`hand-written Spark SQL job (${round + 1})`, hand, [FROM, TO]).then((t) => handTimes.push(t));
+      if (round % 2 === 0) { await gen(); await hw(); } else { await hw(); await gen(); }
+    }
 
     // Same answer: the daily tables agree (row count and 7-day sums).
     const q = async (sql: string) => (await hive.query(sql)).rows[0];
@@ -224,18 +228,18 @@ async function main(): Promise<void> {
     const ts = script('training_set_bench_eta.py', trainingSetJob(registry, registry.models[0]));
     const trainingSeconds = await timed(`training set (${SPINE} spine rows)`, ts, ['--spine', 'bench_raw.spine', '--at', 'ts', '--output-table', 'bench_raw.training_eta']);
 
-    const generatedSeconds = Math.min(gen1, gen2);
-    const handSeconds = Math.min(hand1, hand2);
+    const generatedSeconds = Math.min(...genTimes);
+    const handSeconds = Math.min(...handTimes);
     const figures = {
       events: inputRows, days: DAYS, keys: KEYS, backfilled: `${FROM}..${TO}`, master: options.master,
       generateDataSeconds: genSeconds,
-      generatedJobSeconds: [gen1, gen2], handWrittenJobSeconds: [hand1, hand2],
+      generatedJobSeconds: genTimes, handWrittenJobSeconds: handTimes,
       ratioGeneratedOverHand: Number((generatedSeconds / handSeconds).toFixed(3)),
       goal: '<= 1.2',
       sameDailyResult: agree, dailyGenerated: g, dailyHand: h, tileRows,
       trainingSetSpineRows: SPINE, trainingSetSeconds: trainingSeconds,
     };
-    const cmd = `node --import tsx bench/spark-backfill-bench.ts --events ${EVENTS} --days ${DAYS} --keys ${KEYS} --spine ${SPINE}`;
+    const cmd = `node --import tsx bench/spark-backfill-bench.ts --events ${EVENTS} --days ${DAYS} --keys ${KEYS} --spine ${SPINE} --rounds ${values.rounds}`;
     const path = writeResults('spark-backfill', cmd, figures);
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${path}\n`);
   } finally {

@@ -110,7 +110,7 @@ export function backfillJob(registry: Registry, group: Group): string {
         (group.kind === 'windowed' ? (lifetime ? ', every partition up to --to (lifetime windows)' : `, from ${historyDays} day(s) before --from (window history)`) : ', the partitions --from..--to'),
       `Writes ${tables.join(', ')}:`,
       '       partition ds of every day in [--from, --to], each replaced with INSERT OVERWRITE (a re-run replaces it).',
-      '       Every step is computed before anything is written, so a failure leaves the previous partitions as they were.',
+      '       One INSERT OVERWRITE per table swaps the partitions in only when all are computed: a failure leaves the previous ones.',
       '',
       'Usage:',
       `  spark-submit --master local[*] ${backfillJobPath(group.name).slice('spark/'.length)} --from 2024-01-01 --to 2024-01-31`,

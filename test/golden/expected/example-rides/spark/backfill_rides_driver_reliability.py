@@ -6,7 +6,7 @@
 # Reads  raw.trips (partitioned by ds), every partition up to --to (lifetime windows)
 # Writes palette_rides.driver_reliability_d1c978dc_tiles, palette_rides.driver_reliability_d1c978dc_daily:
 #        partition ds of every day in [--from, --to], each replaced with INSERT OVERWRITE (a re-run replaces it).
-#        Every step is computed before anything is written, so a failure leaves the previous partitions as they were.
+#        One INSERT OVERWRITE per table swaps the partitions in only when all are computed: a failure leaves the previous ones.
 #
 # Usage:
 #   spark-submit --master local[*] backfill_rides_driver_reliability.py --from 2024-01-01 --to 2024-01-31
@@ -350,21 +350,21 @@ def backfill(spark, args):
     # The input step (the source rows after filter and keys) feeds several steps: cache it
     # (lazily: the first step to read it fills the cache) so the source is read once.
     spark.sql("CACHE LAZY TABLE " + quote(INPUT_STEP))
-    # Compute every output before writing any partition: a failure leaves the old partitions.
+    # One INSERT OVERWRITE per output table (dynamic partitions): Spark writes the new
+    # partitions to a staging folder and swaps them in only when the whole statement has
+    # succeeded, so a failure leaves the previous partitions as they were. Days without
+    # rows are then replaced by empty partitions.
     counts = {}
-    for out in OUTPUTS:
-        emit("step", name=out["step"], description="computing " + out["database"] + "." + out["table"])
-        spark.sql("CACHE TABLE " + quote(out["step"]))
-        counts[out["table"]] = {r[0]: r[1] for r in spark.sql("SELECT ds, count(*) FROM " + quote(out["step"]) + " GROUP BY ds").collect()}
     all_days = list(days(first, last))
     for out in OUTPUTS:
         target = quote(out["database"]) + "." + quote(out["table"])
         columns = ", ".join(quote(c) for c in out["columns"])
-        emit("step", name="write", description="writing " + out["database"] + "." + out["table"])
-        # One INSERT OVERWRITE replaces exactly the partitions that have rows (dynamic
-        # partition overwrite); days without rows are replaced by empty partitions.
+        emit("step", name="write", description="computing and writing " + out["database"] + "." + out["table"])
         spark.sql("INSERT OVERWRITE TABLE " + target + " PARTITION (ds) SELECT " + columns + ", ds FROM "
                   + quote(out["step"]) + " WHERE ds BETWEEN '" + first.isoformat() + "' AND '" + last.isoformat() + "'")
+        counts[out["table"]] = {r[0]: r[1] for r in spark.sql(
+            "SELECT ds, count(*) FROM " + target + " WHERE ds BETWEEN '" + first.isoformat() + "' AND '" + last.isoformat()
+            + "' GROUP BY ds").collect()}
         for d in all_days:
             if counts[out["table"]].get(d, 0) == 0:
                 spark.sql("INSERT OVERWRITE TABLE " + target + " PARTITION (ds = '" + d + "') SELECT " + columns
@@ -372,8 +372,7 @@ def backfill(spark, args):
     for i, d in enumerate(all_days):
         emit("day", day=d, done=i + 1, total=len(all_days), rows={t: c.get(d, 0) for t, c in counts.items()})
     input_rows = spark.table(INPUT_STEP).count()
-    for step in [out["step"] for out in OUTPUTS] + [INPUT_STEP]:
-        spark.sql("UNCACHE TABLE IF EXISTS " + quote(step))
+    spark.sql("UNCACHE TABLE IF EXISTS " + quote(INPUT_STEP))
     emit("done", days=len(all_days), input_rows=input_rows,
          rows={t: sum(c.get(d, 0) for d in all_days) for t, c in counts.items()})
 
