@@ -51,11 +51,18 @@ export function checkEngine(config: PaletteConfig, flag: string | undefined): 'd
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** A progress bar on stderr when it is a terminal; plain lines otherwise (or nothing if quiet). */
-async function progressReporter(label: string, unit: string, quiet: boolean): Promise<{ reporter: JobReporter; stop(): void }> {
+function daysIn(from: Day, to: Day): number {
+  return Math.round((dayMs(to) - dayMs(from)) / 86_400_000) + 1;
+}
+
+/**
+ * A progress bar on stderr when it is a terminal (plain lines otherwise, or nothing if
+ * quiet). Backfills count days (a day is done when its partitions are swapped in); training
+ * sets count steps.
+ */
+async function progressReporter(label: string, unit: string, quiet: boolean, total: { n: number; of: 'days' | 'steps' }): Promise<{ reporter: JobReporter; stop(): void }> {
   const started = Date.now();
-  const tty = !!process.stderr.isTTY;
-  if (!tty) {
+  if (!process.stderr.isTTY) {
     return {
       reporter: {
         note: (m) => { if (!quiet) process.stderr.write(`  ${m}\n`); },
@@ -66,25 +73,35 @@ async function progressReporter(label: string, unit: string, quiet: boolean): Pr
   }
   const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
-    format: `${label} [{bar}] {value}/{total} days | {phase} | {rows} ${unit} | {rate} ${unit}/s`,
+    format: `${label} [{bar}] {value}/{total} ${total.of} | {phase} | {rows} ${unit} | {rate} ${unit}/s`,
     stream: process.stderr, hideCursor: true, barsize: 24, clearOnComplete: false,
   });
-  let started_ = false;
+  let running = false;
   let rows = 0;
+  let steps = 0;
   let phase = 'starting';
   const payload = () => ({ phase, rows: fmt(rows), rate: rows > 0 ? fmt(rows / Math.max(0.001, (Date.now() - started) / 1000)) : '-' });
-  const ensure = (total = 1) => {
-    if (!started_) { bar.start(total, 0, payload()); started_ = true; }
+  const ensure = () => {
+    if (!running) { bar.start(total.n, 0, payload()); running = true; }
   };
   return {
     reporter: {
-      note: (m) => { if (started_) bar.update(payload()); else process.stderr.write(`  ${m}\n`); },
-      step: (d) => { phase = d; ensure(); bar.update(payload()); },
+      note: (m) => { if (running) bar.update(payload()); else if (!quiet) process.stderr.write(`  ${m}\n`); },
+      step: (d) => {
+        phase = d;
+        ensure();
+        if (total.of === 'steps') bar.update(Math.min(total.n, steps++), payload());
+        else bar.update(payload());
+      },
       computing: (f) => { ensure(); bar.update({ ...payload(), phase: `${phase} ${Math.round(f * 100)}%` }); },
       inputRows: (n) => { rows = n; ensure(); bar.update(payload()); },
-      dayDone: (_day, done, total) => { ensure(total); phase = 'writing partitions'; bar.setTotal(total); bar.update(done, payload()); },
+      dayDone: (_day, done) => { ensure(); phase = 'swapping partitions in'; bar.update(done, payload()); },
     },
-    stop() { if (started_) bar.stop(); },
+    stop() {
+      if (!running) return;
+      if (total.of === 'steps') bar.update(total.n, payload());
+      bar.stop();
+    },
   };
 }
 
@@ -102,7 +119,7 @@ export async function backfillGroups(config: PaletteConfig, registry: Registry, 
       throw e;
     }
     if (!opts.quiet) process.stderr.write(`backfill ${g.name} ${from} to ${to}\n`);
-    const progress = await progressReporter(g.localName, g.kind === 'windowed' ? 'events' : 'rows', !!opts.quiet);
+    const progress = await progressReporter(g.localName, g.kind === 'windowed' ? 'events' : 'rows', !!opts.quiet, { n: job.sources.length > 0 ? daysIn(from, to) : 0, of: 'days' });
     let r: BackfillResult;
     try {
       r = await engine.backfill(job, progress.reporter);
@@ -123,7 +140,7 @@ export async function buildTrainingSet(config: PaletteConfig, registry: Registry
   const { DuckDbOfflineEngine } = await import('../../runtime/offline/duckdb-engine.js');
   const engine = new DuckDbOfflineEngine(config.offline.path);
   const job = planTrainingSet(DUCKDB, registry, model.name);
-  const progress = await progressReporter(model.localName, 'spine rows', !!opts.quiet);
+  const progress = await progressReporter(model.localName, 'spine rows', !!opts.quiet, { n: job.steps.length + 2, of: 'steps' });
   try {
     return await engine.trainingSet(job, { spine, out, atColumn }, progress.reporter);
   } finally {

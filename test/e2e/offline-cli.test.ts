@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { tableFromIPC } from 'apache-arrow';
+import { Float64, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import { scaffold } from '../../compiler/cli/init-command.js';
 import { writeSampleData, writeSampleSpine } from '../../compiler/cli/quickstart-data.js';
@@ -136,6 +136,26 @@ describe('palette backfill and training-set', () => {
     const csv = palette(['training-set', 'eta_v3', '--spine', 'spine.csv', '--at-column', 'at', '--out', 'out/eta.parquet']);
     assert.equal(csv.code, 0, csv.err);
     assert.equal(await count(join(repo, 'out/eta.parquet')), 50);
+
+    // An Arrow IPC spine gives the same features as the Parquet one for the same rows.
+    const first = await session.query(`SELECT driver_id, ts, eta_minutes FROM read_parquet('${join(repo, 'spine.parquet')}') LIMIT 40`);
+    const arrowSpine = new Table({
+      driver_id: vectorFromArray(first.rows.map((x) => x[0] as string), new Utf8()),
+      ts: vectorFromArray(first.rows.map((x) => x[1] as number), new TimestampMillisecond()),
+      eta_minutes: vectorFromArray(first.rows.map((x) => x[2] as number), new Float64()),
+    });
+    writeFileSync(join(repo, 'spine.arrow'), tableToIPC(arrowSpine, 'file'));
+    const arrow = palette(['training-set', 'eta_v3', '--spine', 'spine.arrow', '--out', 'out/from-arrow.arrow']);
+    assert.equal(arrow.code, 0, arrow.err);
+    const fromArrow = tableFromIPC(readFileSync(join(repo, 'out/from-arrow.arrow')));
+    assert.equal(fromArrow.numRows, 40);
+    for (let i = 0; i < 40; i++) {
+      assert.equal(fromArrow.getChild('driver_id')!.get(i), table.getChild('driver_id')!.get(i));
+      const a = fromArrow.getChild('driver_trip_stats.avg_fare_7d')!.get(i);
+      const b = table.getChild('driver_trip_stats.avg_fare_7d')!.get(i);
+      assert.ok(a === b || Math.abs(a - b) <= 1e-12 * Math.abs(b), `avg_fare_7d row ${i}: ${a} vs ${b}`);
+      assert.equal(fromArrow.getChild('driver_profile.vehicle_type')!.get(i), table.getChild('driver_profile.vehicle_type')!.get(i));
+    }
   });
 
   it('clear errors for a bad spine and unknown names', () => {
