@@ -58,11 +58,21 @@ function writeJob(path: string, content: string): string {
 export function progressPrinter(prefix: string, out: (s: string) => void = (s) => process.stderr.write(s)): (e: SparkJobEvent) => void {
   const started = Date.now();
   const t = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s`;
+  let stagesDone = 0;
+  let lastStageLine = 0;
   return (e) => {
     switch (e.event) {
       case 'note': out(`${prefix} ${e.message}\n`); break;
       case 'step': out(`${prefix} ${t()} ${e.description}\n`); break;
-      case 'stage': if (e.done === e.tasks || e.done === 0) out(`${prefix} ${t()}   stage ${e.id}: ${e.done}/${e.tasks} tasks (${e.name.split(' at ')[0]})\n`); break;
+      case 'stage': {
+        // Spark runs many short stages: one line per finished stage, at most every 2 s.
+        if (e.done !== e.tasks) break;
+        stagesDone++;
+        if (Date.now() - lastStageLine < 2000) break;
+        lastStageLine = Date.now();
+        out(`${prefix} ${t()}   ${stagesDone} Spark stage(s) done (last: ${e.tasks} task(s))\n`);
+        break;
+      }
       case 'day': out(`${prefix} ${t()} day ${e.day} (${e.done}/${e.total}): ${Object.entries(e.rows).map(([k, v]) => `${v} row(s) in ${k}`).join(', ')}\n`); break;
       default:
     }
