@@ -42,8 +42,9 @@ export async function loadSpine(
   if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`no spine file at ${path}`);
   const ext = extname(path).toLowerCase();
   try {
-    if (ext === '.parquet') await session.run(`CREATE OR REPLACE TABLE spine_raw AS SELECT * FROM read_parquet(${literal(path)})`);
-    else if (ext === '.csv' || ext === '.tsv') await session.run(`CREATE OR REPLACE TABLE spine_raw AS SELECT * FROM read_csv(${literal(path)}, header = true)`);
+    // The file's own columns only: no columns guessed from folder names such as ds=... in the path.
+    if (ext === '.parquet') await session.run(`CREATE OR REPLACE TABLE spine_raw AS SELECT * FROM read_parquet(${literal(path)}, hive_partitioning = false)`);
+    else if (ext === '.csv' || ext === '.tsv') await session.run(`CREATE OR REPLACE TABLE spine_raw AS SELECT * FROM read_csv(${literal(path)}, header = true, hive_partitioning = false)`);
     else if (ext === '.arrow' || ext === '.arrows' || ext === '.ipc' || ext === '.feather') await loadArrow(session, path);
     else throw new UserError(`spine ${path}: unknown format ${ext || '(no extension)'}`, 'give a .parquet, .csv or .arrow (Arrow IPC) file');
   } catch (e) {
