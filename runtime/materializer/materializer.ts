@@ -153,6 +153,12 @@ interface KeyState {
   readonly key: Value[];
   /** `${hop}:${start}` → tile. */
   readonly tiles: Map<string, TileEntry>;
+  /**
+   * Tiles starting at or after this were loaded from the store (or are new): the memory is
+   * authoritative there. An event for an older tile first extends the load (loadKeys).
+   * -Infinity: everything was loaded.
+   */
+  loadedSince: number;
   lastTouched: number;
 }
 
@@ -211,7 +217,7 @@ export class Materializer implements StreamHandler {
   /** Bumped on every key eviction and assignment change: a key load read before one may be stale for other partitions. */
   private epoch = 0;
   /** Key loads in flight, per group and key: concurrent batches share one read. */
-  private readonly pendingLoads = new Map<string, Promise<TileRow[]>>();
+  private readonly pendingLoads = new Map<string, { readonly since: number; readonly rows: Promise<TileRow[]> }>();
   /** Exact freshness distribution in ms (index = ms, capped at the last slot). */
   private readonly freshnessMs = new Float64Array(120_001);
 
@@ -453,6 +459,8 @@ export class Materializer implements StreamHandler {
         const tk = `${h}:${start}`;
         let entry = ks.tiles.get(tk);
         if (!entry) {
+          // A tile not in memory is new only where the load covered the store (see loadKeys).
+          if (start < ks.loadedSince) throw new Error(`palette: materializer bug: tile ${start} of ${e.g.name} ${e.keyId} was not loaded (loaded since ${ks.loadedSince})`);
           entry = { hop: h, start, states: hp.aggs.map((a) => e.g.aggregators[a].create()), floorOffset: -1, dirty: false };
           ks.tiles.set(tk, entry);
         }
@@ -511,58 +519,74 @@ export class Materializer implements StreamHandler {
   // ---------------------------------------------------------------- loading
 
   /**
-   * Loads the stored rows of the keys of `prepared` that `part` does not hold. One read per
-   * (group, key) returns the rows of every stream partition; they also fill the key's state
-   * for the other partitions this process owns and does not hold it for, since rows of an
-   * owned partition are only written by this process. That is skipped if a key was evicted
+   * Makes `part` hold, for every key of `prepared`, the stored rows of every tile the batch
+   * touches: a key it does not hold is read from the store (one read per group and key)
+   * from the oldest tile the batch touches; a key it holds from a later tile on has its load
+   * extended back. Rows read are also merged into the other partitions this process owns
+   * (rows of an owned partition are only written by this process), unless a key was evicted
    * or the assignment changed while the read was in flight (the rows could be older than
-   * what this process wrote since). Concurrent batches share one read per key.
+   * what this process wrote since). Concurrent batches share reads.
    */
   private async loadKeys(part: PartitionState, prepared: readonly PreparedEvent[]): Promise<void> {
-    const todo = new Map<string, { g: GroupPlan; keyId: string; key: Value[] }>();
+    const need = new Map<string, { g: GroupPlan; keyId: string; key: Value[]; since: number }>();
     for (const e of prepared) {
-      if (part.keys.get(e.g.name)!.has(e.keyId)) continue;
-      todo.set(`${e.g.name}\u0000${e.keyId}`, e);
+      let since = Infinity;
+      for (const hp of e.g.hops) since = Math.min(since, floorTo(e.ts, hp.hopMs));
+      const ks = part.keys.get(e.g.name)!.get(e.keyId);
+      if (ks && ks.loadedSince <= since) continue;
+      const id = `${e.g.name}\u0000${e.keyId}`;
+      const cur = need.get(id);
+      if (!cur) need.set(id, { g: e.g, keyId: e.keyId, key: e.key, since });
+      else if (since < cur.since) cur.since = since;
     }
-    if (todo.size === 0) return;
-    const items = [...todo];
+    if (need.size === 0) return;
+    const items = [...need];
     const limit = this.options.loadConcurrency ?? 64;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
-        const [loadId, { g, keyId, key }] = items[next++];
-        if (part.keys.get(g.name)!.has(keyId)) continue; // filled meanwhile by another partition's load
+        const [loadId, { g, keyId, key, since }] = items[next++];
+        const held = part.keys.get(g.name)!.get(keyId);
+        if (held && held.loadedSince <= since) continue; // extended meanwhile by another partition's read
         const epoch = this.epoch;
         let pending = this.pendingLoads.get(loadId);
-        if (!pending) {
-          // Every stored row of the key; tiles older than the retention horizon are evicted later.
-          pending = this.options.store.readTiles(g.group, key, null).finally(() => this.pendingLoads.delete(loadId));
-          this.pendingLoads.set(loadId, pending);
+        if (!pending || pending.since > since) {
+          const entry = { since, rows: this.options.store.readTiles(g.group, key, since) };
+          pending = entry;
+          this.pendingLoads.set(loadId, entry);
+          void entry.rows.then(() => { if (this.pendingLoads.get(loadId) === entry) this.pendingLoads.delete(loadId); }, () => { if (this.pendingLoads.get(loadId) === entry) this.pendingLoads.delete(loadId); });
           this.stats.keyLoads++;
         }
-        const rows = await pending;
+        const { rows, since: readSince } = { rows: await pending.rows, since: pending.since };
         for (const other of this.parts.values()) {
-          if (other.topic !== part.topic) continue;
-          if (other !== part && this.epoch !== epoch) continue;
+          if (other.topic !== part.topic || (other !== part && this.epoch !== epoch)) continue;
           const map = other.keys.get(g.name)!;
-          if (!map.has(keyId)) map.set(keyId, this.keyState(g, key, rows, other.partition));
+          const ks = map.get(keyId);
+          if (!ks) map.set(keyId, this.keyState(g, key, rows, other.partition, readSince));
+          else if (readSince < ks.loadedSince) this.extend(g, ks, rows, other.partition, readSince);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   }
 
-  private keyState(g: GroupPlan, key: Value[], rows: readonly TileRow[], partition: number): KeyState {
-    const ks: KeyState = { key, tiles: new Map(), lastTouched: Date.now() };
+  private keyState(g: GroupPlan, key: Value[], rows: readonly TileRow[], partition: number, since: number): KeyState {
+    const ks: KeyState = { key, tiles: new Map(), loadedSince: Infinity, lastTouched: Date.now() };
+    this.extend(g, ks, rows, partition, since);
+    return ks;
+  }
+
+  /** Adds the rows of `partition` older than what ks holds; ks then holds everything from `since`. */
+  private extend(g: GroupPlan, ks: KeyState, rows: readonly TileRow[], partition: number, since: number): void {
     for (const r of rows) {
-      if (r.streamPartition !== partition) continue;
+      if (r.streamPartition !== partition || r.tileStart >= ks.loadedSince || r.tileStart < since) continue;
       const h = g.hops.findIndex((hp) => hp.hopMs === r.hopMs);
       if (h < 0) continue;
       const hp = g.hops[h];
       const states = hp.aggs.map((a, i) => g.aggregators[a].fromFields(hp.columns[i].map((c) => r.states[c] ?? null)));
       ks.tiles.set(`${h}:${r.tileStart}`, { hop: h, start: r.tileStart, states, floorOffset: r.streamOffset ?? -1, dirty: false });
     }
-    return ks;
+    ks.loadedSince = Math.min(ks.loadedSince, since);
   }
 
   // ---------------------------------------------------------------- flushing

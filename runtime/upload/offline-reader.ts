@@ -105,7 +105,7 @@ export class DuckDbParquetReader implements OfflineReader {
   private files(table: OfflineTable, ds: string): string[] {
     const dir = partitionDir(this.root, table, ds);
     if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort().map((f) => join(dir, f));
+    return readdirSync(dir).filter((f) => f.endsWith('.parquet') && !f.startsWith('.')).sort().map((f) => join(dir, f));
   }
 
   private from(table: OfflineTable, ds: string): string {

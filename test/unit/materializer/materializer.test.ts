@@ -108,3 +108,22 @@ test('malformed events are dead-lettered and late ones counted; the other events
 function eventJsonObject(e: FixtureEvent): Record<string, unknown> {
   return JSON.parse(eventJson(e, 0)) as Record<string, unknown>;
 }
+
+test('a restart that first sees new events, then older (not late) ones, loads the older tiles before updating them', async () => {
+  const events = generateEvents(4, 1200, T, 86_400_000);
+  const { dir, store, done } = setup(events);
+  try {
+    await materialize(dir, store);
+    // Next run: a recent event, then events 20 h old for keys and tiles already in the store.
+    // (Batches hold 97 records: the older events come in a later batch than the recent ones.)
+    const recent = events.slice(0, 100).map((e, i) => ({ ...e, event_id: `recent-${i}`, ts: T - 1000 + i }));
+    const older = events.slice(100, 130).map((e, i) => ({ ...e, event_id: `old-${i}`, ts: T - 20 * 3_600_000 + i * 1000 }));
+    appendFileSync(eventFilePath(dir, TOPIC), `${[...recent, ...older].map(eventJson).join('\n')}\n`);
+    const s = await materialize(dir, store);
+    assert.equal(s.events, 130);
+    assert.equal(s.late, 0);
+    await assertOnlineMatches(store, plan, [...events, ...recent, ...older], T);
+  } finally {
+    done();
+  }
+});
