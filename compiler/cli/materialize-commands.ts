@@ -6,18 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { PaletteConfig } from '../../runtime/config/palette-config.js';
 import { type MaterializerPlan, PLAN_VERSION } from '../../runtime/contracts/plan.js';
 import { UserError } from '../../runtime/errors.js';
-import { Materializer } from '../../runtime/materializer/materializer.js';
-import { MaterializerMetrics } from '../../runtime/materializer/metrics.js';
-import { openOnlineStore } from '../../runtime/stores/open-store.js';
-import { FileSource } from '../../runtime/stream/file-source.js';
-import { KafkaSource } from '../../runtime/stream/kafka-source.js';
 import type { StreamSource } from '../../runtime/stream/stream-source.js';
 import { materializerPlan } from '../targets/materializer-plan-target.js';
 import { compileOrExit } from './compile-commands.js';
+
+// The runtime (Kafka, Cassandra, SQLite, pino, prom-client) is imported inside the action,
+// so building the command tree stays light (test/unit/compiler/cli-startup.test.ts).
 
 /** Keeps the plan's groups named on the command line (`group` or `namespace.group`); all if none. */
 export function selectGroups(plan: MaterializerPlan, names: readonly string[]): MaterializerPlan {
@@ -50,16 +48,19 @@ export function readPlan(path: string): MaterializerPlan {
   return plan;
 }
 
-export function makeLogger(level: string): Logger {
+export async function makeLogger(level: string): Promise<Logger> {
+  const { default: pino } = await import('pino');
   return pino({ level, base: { app: 'palette' } }, pino.destination({ fd: 2, sync: false }));
 }
 
-export function openStream(config: PaletteConfig, topics: string[], opts: { groupId?: string; sessionTimeoutMs?: number }, logger: Logger): StreamSource {
+export async function openStream(config: PaletteConfig, topics: string[], opts: { groupId?: string; sessionTimeoutMs?: number }, logger: Logger): Promise<StreamSource> {
   const groupId = opts.groupId;
   if (config.stream.kind === 'kafka') {
     const k = config.stream.kafka;
+    const { KafkaSource } = await import('../../runtime/stream/kafka-source.js');
     return new KafkaSource({ brokers: k.brokers, groupId: groupId ?? k.groupId, topics, deadLetterTopic: k.deadLetterTopic, logger, sessionTimeoutMs: opts.sessionTimeoutMs });
   }
+  const { FileSource } = await import('../../runtime/stream/file-source.js');
   return new FileSource({ dir: config.stream.path, topics, groupId: groupId ?? config.stream.kafka.groupId });
 }
 
@@ -97,11 +98,14 @@ Examples:
       const repo = compileOrExit([], { config: opts.config, quiet: true });
       const config = repo.config;
       const plan = selectGroups(opts.plan ? readPlan(opts.plan) : materializerPlan(repo.registry), names);
-      const logger = makeLogger(opts.logLevel);
+      const { Materializer } = await import('../../runtime/materializer/materializer.js');
+      const { MaterializerMetrics } = await import('../../runtime/materializer/metrics.js');
+      const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
+      const logger = await makeLogger(opts.logLevel);
       const metrics = new MaterializerMetrics();
       const topics = [...new Set(plan.sources.map((s) => s.stream.topic))];
       const store = openOnlineStore(config.online);
-      const source = openStream(config, topics, { groupId: opts.groupId, sessionTimeoutMs: opts.sessionTimeout }, logger);
+      const source = await openStream(config, topics, { groupId: opts.groupId, sessionTimeoutMs: opts.sessionTimeout }, logger);
       const untilIdle = opts.untilIdle === undefined ? undefined : opts.untilIdle === true ? 2000 : int('--until-idle')(opts.untilIdle);
       const m = new Materializer({
         plan, store, source, logger, metrics,

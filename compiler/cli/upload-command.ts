@@ -4,12 +4,8 @@
  * (runtime/upload/upload.ts), with a progress bar.
  */
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
-import { openOnlineStore } from '../../runtime/stores/open-store.js';
-import { openOfflineReader } from '../../runtime/upload/offline-reader.js';
-import { uploadGroup } from '../../runtime/upload/upload.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { compileOrExit } from './compile-commands.js';
 
@@ -41,6 +37,11 @@ Examples:
       const g = reg.groups.find((x) => x.name === name || x.localName === name);
       if (!g) throw new UserError(`no group called \`${name}\``, `groups: ${reg.groups.map((x) => x.localName).join(', ')}`);
       const group = runtimeGroup(reg, g);
+      // Imported here: building the command tree stays light (cli-startup.test.ts).
+      const { SingleBar } = await import('cli-progress');
+      const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
+      const { openOfflineReader } = await import('../../runtime/upload/offline-reader.js');
+      const { uploadGroup } = await import('../../runtime/upload/upload.js');
       const reader = await openOfflineReader(repo.config.offline);
       const store = openOnlineStore(repo.config.online);
       const bar = new SingleBar({
