@@ -91,6 +91,11 @@ export function registerQuickstartCommand(program: Command): void {
       const ts = await buildTrainingSet(config, registry, model, spinePath, trainingPath, 'ts', { quiet: true });
       out(`5. training set for ${model.name}: ${fmt(ts.rows)} spine rows (${ts.spine.minDay} to ${ts.spine.maxDay}) x ${ts.columns.length} columns (the spine's trip_id, driver_id, ts, eta_minutes and ${ts.columns.length - 4} features), point in time: ${lap()}`);
 
+      out(`6. online store: batch tiles uploaded, then ${to} streamed through the materializer (embedded event file → SQLite)...`);
+      const { quickstartOnline } = await import('./quickstart-stream.js');
+      await quickstartOnline(config, registry, from, to, 'd00042', out);
+      out(`   done: ${lap()}`);
+
       // A few values: the first training rows and one driver's daily state.
       const { DuckDbSession: S } = await import('../../runtime/offline/duckdb-session.js');
       const peek = await S.open();
