@@ -269,7 +269,8 @@ def read_source(spark, src, first, last, required_first, required_last):
     if present:
         gaps = [d for d in wanted if present[0] < d < required_first.isoformat() and d not in have]
         if gaps:
-            raise JobError(name + ": partition " + src["partition"] + "=" + gaps[0] + " is missing (history the windows need)")
+            why = " (the table ends at " + present[-1] + ")" if gaps[0] > present[-1] else " (history the windows need)"
+            raise JobError(name + ": partition " + src["partition"] + "=" + gaps[0] + " is missing" + why)
         later = [d for d in wanted if d > required_last.isoformat() and d not in have]
         if later:
             emit("note", message=name + " has no partition " + later[0] + ": tiles that end after --to see no events of it")
