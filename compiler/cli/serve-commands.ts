@@ -75,6 +75,13 @@ Example:
         process.once('SIGINT', () => stop('SIGINT'));
       });
       log.flush?.();
+      // Everything is closed; if a library still holds a handle (cassandra-driver can, after
+      // requests that timed out), do not linger: a drained sidecar that does not exit would
+      // hold its pod in Terminating until SIGKILL.
+      setTimeout(() => {
+        process.stderr.write('palette serve: exiting with handles still open after shutdown\n');
+        process.exit(process.exitCode ?? 0);
+      }, 2000).unref();
     });
 
   program
