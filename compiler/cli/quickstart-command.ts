@@ -96,6 +96,13 @@ export function registerQuickstartCommand(program: Command): void {
       await quickstartOnline(config, registry, from, to, 'd00042', out);
       out(`   done: ${lap()}`);
 
+      // The sidecar over the embedded store, fetched over HTTP as a model would, at the end of the data.
+      out(`7. the sidecar (palette serve) on the embedded online store, features of a few drivers at the end of ${to}:`);
+      const { serveAndFetch } = await import('../../sidecar/quickstart-serve.js');
+      await serveAndFetch(config, 'rides.eta_v3', ['d00042', 'd00007', 'd01234', 'd99999'].map((d) => ({ driver_id: d })), out,
+        { at: Date.parse(`${to}T00:00:00Z`) + 86_400_000 });
+      out(`   done: ${lap()}`);
+
       // A few values: the first training rows and one driver's daily state.
       const { DuckDbSession: S } = await import('../../runtime/offline/duckdb-session.js');
       const peek = await S.open();
@@ -141,5 +148,6 @@ export function registerQuickstartCommand(program: Command): void {
       out('  npx palette catalog list');
       out(`  npx palette backfill driver_trip_stats --from ${addDays(to, -6)} --to ${to}`);
       out('  npx palette training-set eta_v3 --spine data/spine.parquet --out data/training/eta_v3.parquet');
+      out(`  npx palette fetch eta_v3 driver_id=d00042 --at ${addDays(to, 1)}T00:00:00Z     # or: npx palette serve`);
     });
 }
