@@ -4,8 +4,7 @@
  * for both (parse, build, stringify); only the HTTP layer differs. Each server runs in a
  * child process on loopback; the open-loop generator (bench/lib/open-loop.ts) runs here.
  *
- *   npm install --no-save fastify@5     # fastify is not a dependency of Palette
- *   node --import tsx bench/http-framework-bench.ts [--rates 2000,5000,8000] [--seconds 10]
+ *   node --import tsx bench/http-framework-bench.ts [--rates 1000,3000] [--seconds 8]
  *
  * Writes bench/results/http-framework.json.
  */
@@ -39,7 +38,7 @@ async function serve(kind: string): Promise<void> {
     server.keepAliveTimeout = 60_000;
     server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
   } else {
-    const { default: fastify } = await import(process.env.FASTIFY_MODULE ?? 'fastify');
+    const { default: fastify } = await import('fastify');
     const app = fastify({ logger: false, keepAliveTimeout: 60_000 });
     app.post('/v1/features', async (req: { body: never }) => answer(req.body));
     const addr = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -59,8 +58,8 @@ async function start(kind: string): Promise<{ child: ChildProcess; port: number 
 async function main(): Promise<void> {
   const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
   if (process.argv.includes('--serve')) return serve(arg('--serve', 'node'));
-  const rates = arg('--rates', '2000,5000,8000').split(',').map(Number);
-  const seconds = Number(arg('--seconds', '10'));
+  const rates = arg('--rates', '1000,3000').split(',').map(Number);
+  const seconds = Number(arg('--seconds', '8'));
   const figures: Record<string, unknown> = {};
   for (const kind of ['node', 'fastify']) {
     const { child, port } = await start(kind);
