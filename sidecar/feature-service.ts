@@ -162,6 +162,7 @@ export class FeatureService {
     const evaluated: (Evaluated | Failure)[] = reads.map((r, i) => this.evaluate(r.group, results[i], at));
 
     const out: EntityResult[] = new Array(entities.length);
+    const statusCounts: Record<FeatureStatus, number> = { ok: 0, no_data: 0, stale: 0, error: 0 };
     for (let e = 0; e < entities.length; e++) {
       const values: Record<string, Value> = {};
       const statuses: Record<string, FeatureStatus> = {};
@@ -175,7 +176,7 @@ export class FeatureService {
         groups[group.name] = gr;
         groupStatus[g] = gr.status;
         groupValues[g] = 'values' in ev ? ev : null;
-        this.metrics?.featureStatuses.inc({ status: gr.status });
+        statusCounts[gr.status]++;
       }
       for (const o of plan.outputs) {
         const gv = groupValues[o.group];
@@ -212,7 +213,10 @@ export class FeatureService {
       }
       out[e] = { key: entities[e], values, statuses, groups };
     }
-    this.metrics?.entities.inc({ model: plan.model ?? 'features' }, entities.length);
+    if (this.metrics) {
+      this.metrics.entities.inc({ model: plan.model ?? 'features' }, entities.length);
+      for (const st of Object.keys(statusCounts) as FeatureStatus[]) if (statusCounts[st] > 0) this.metrics.featureStatuses.inc({ status: st }, statusCounts[st]);
+    }
     return {
       model: plan.model,
       registryHash: this.catalog.registryHash,
