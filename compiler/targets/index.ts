@@ -3,6 +3,7 @@
  * here plus its module; see README.md in this folder.
  */
 import { cqlTarget } from './cql-target.js';
+import { duckdbSqlTarget } from './duckdb-sql-target.js';
 import { hiveDdlTarget } from './hive-ddl-target.js';
 import { materializerPlanTarget } from './materializer-plan-target.js';
 import { registryTarget } from './registry-target.js';
@@ -10,6 +11,6 @@ import { servingManifestTarget } from './serving-manifest-target.js';
 import { sparkJobsTarget } from './spark-jobs-target.js';
 import type { Target } from './target.js';
 
-export const TARGETS: readonly Target[] = [registryTarget, cqlTarget, hiveDdlTarget, materializerPlanTarget, servingManifestTarget, sparkJobsTarget];
+export const TARGETS: readonly Target[] = [registryTarget, cqlTarget, hiveDdlTarget, materializerPlanTarget, servingManifestTarget, duckdbSqlTarget, sparkJobsTarget];
 
 export * from './target.js';
