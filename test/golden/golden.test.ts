@@ -46,5 +46,11 @@ for (const c of cases) {
       assert.ok(existsSync(path), `missing golden file ${relative(root, path)} (run with UPDATE_GOLDEN=1)`);
       assert.equal(a.content, readFileSync(path, 'utf8'), `${relative(root, path)} differs`);
     }
+    // Every golden file is still produced: a target dropped from TARGETS must not pass silently.
+    if (!update) {
+      const listFiles = (d: string): string[] => readdirSync(d, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? listFiles(join(d, e.name)) : [relative(expectedDir, join(d, e.name))]));
+      assert.deepEqual(listFiles(expectedDir).sort(), artifacts.map((a) => a.path).sort(), `golden files of ${c.name} and emitted artifacts differ`);
+    }
   });
 }
