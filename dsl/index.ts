@@ -2,7 +2,8 @@
  * The syntax front end of Palette's feature-definition language: text → tokens → CST → AST.
  * One public function, `parseFile`; it never throws, every problem is a Diagnostic.
  */
-import { tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
+import { tokenMatcher } from './chevrotain.js';
 import type * as ast from './ast.js';
 import { FileBuilder } from './cst-to-ast.js';
 import type * as cst from './cst-types.js';

@@ -10,7 +10,8 @@
  *
  * One instance is built at load (self-analysis takes a few ms) and reused by every parse.
  */
-import { CstParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import * as t from './tokens.js';
 
 /** What was expected, in words (`\`}\``, `a name`, `an expression`); the rest of the message is built later. */

@@ -7,7 +7,8 @@
  * found, what came before it and which declaration is open are added here from the token
  * stream, which is more reliable than the parser's state during re-sync recovery.
  */
-import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import { didYouMean, type Diagnostic } from './diagnostics.js';
 import type { SourceFile, Span } from './source.js';
 import * as t from './tokens.js';

@@ -10,7 +10,8 @@
  * string token, a malformed number a number token, a run of unexpected characters one
  * Unknown token, each reported once here.
  */
-import { createToken, createTokenInstance, Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { createToken, createTokenInstance, Lexer } from './chevrotain.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './source.js';
 

@@ -216,7 +216,7 @@ Examples:
   palette apply --offline-only
 `)
     .action(async (paths: string[], opts) => {
-      const repo = compileOrExit(paths, { config: opts.config, quiet: true });
+      const repo = await compileOrExit(paths, { config: opts.config, quiet: true });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const plans: { steps: Step[]; conflicts: string[]; close: () => Promise<void> }[] = [];
       try {

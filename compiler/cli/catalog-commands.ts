@@ -10,12 +10,12 @@ import { REGISTRY_FILE } from '../targets/registry-target.js';
 import { compileOrExit, readRegistry } from './compile-commands.js';
 
 /** The compiled registry (build/registry.json), or the definitions compiled now if there is none. */
-function loadRegistry(opts: { registry?: string; config?: string }): Registry {
+async function loadRegistry(opts: { registry?: string; config?: string }): Promise<Registry> {
   if (opts.registry) return readRegistry(opts.registry);
   const config = configFor([], opts.config);
   const path = join(config.build, REGISTRY_FILE);
   if (existsSync(path)) return readRegistry(path);
-  return compileOrExit([], { config: opts.config, quiet: true }).registry;
+  return (await compileOrExit([], { config: opts.config, quiet: true })).registry;
 }
 
 export function registerCatalogCommands(program: Command): void {
@@ -25,15 +25,15 @@ export function registerCatalogCommands(program: Command): void {
 
   common(catalog.command('list').description('everything in the registry, by namespace'))
     .addHelpText('after', '\nExample:\n  palette catalog list --json\n')
-    .action((opts) => {
-      const r = loadRegistry(opts);
+    .action(async (opts) => {
+      const r = await loadRegistry(opts);
       process.stdout.write(opts.json ? `${JSON.stringify(listCatalog(r), null, 2)}\n` : renderList(r));
     });
 
   common(catalog.command('show').description('one entity, source, group, feature or model, and what uses it').argument('<name>', 'qualified or unique name, e.g. rides.driver_trip_stats.trips_7d'))
     .addHelpText('after', '\nExample:\n  palette catalog show driver_trip_stats.avg_fare_7d\n')
-    .action((name: string, opts) => {
-      const r = loadRegistry(opts);
+    .action(async (name: string, opts) => {
+      const r = await loadRegistry(opts);
       const found = showCatalog(r, name);
       if ('candidates' in found) {
         throw new UserError(`nothing called \`${name}\` in the catalog`,
@@ -44,8 +44,8 @@ export function registerCatalogCommands(program: Command): void {
 
   common(catalog.command('search').description('features whose name, tags, description, owner or definition match').argument('<words...>', 'words to look for'))
     .addHelpText('after', '\nExample:\n  palette catalog search fare pricing\n')
-    .action((words: string[], opts) => {
-      const r = loadRegistry(opts);
+    .action(async (words: string[], opts) => {
+      const r = await loadRegistry(opts);
       const results = searchCatalog(r, words.join(' '));
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderSearch(results));
     });

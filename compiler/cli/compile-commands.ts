@@ -13,8 +13,8 @@ import { ExitWithCode } from './exit.js';
 import { diagnosticsJson, printDiagnostics, summary } from './output.js';
 
 /** Compile and print diagnostics; exit 1 if there are errors. */
-export function compileOrExit(paths: string[], opts: { config?: string; json?: boolean; quiet?: boolean }): LoadedRepository & { registry: Registry } {
-  const repo = compileRepository(paths, opts.config);
+export async function compileOrExit(paths: string[], opts: { config?: string; json?: boolean; quiet?: boolean }): Promise<LoadedRepository & { registry: Registry }> {
+  const repo = await compileRepository(paths, opts.config);
   const { result } = repo;
   if (opts.json) process.stdout.write(`${diagnosticsJson(result.diagnostics)}\n`);
   else printDiagnostics(result.diagnostics, result.files);
@@ -73,8 +73,8 @@ export function registerCompileCommands(program: Command): void {
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--json', 'diagnostics as JSON')
     .addHelpText('after', '\nExample:\n  palette check examples/rides\n')
-    .action((paths: string[], opts) => {
-      const repo = compileOrExit(paths, { ...opts, quiet: true });
+    .action(async (paths: string[], opts) => {
+      const repo = await compileOrExit(paths, { ...opts, quiet: true });
       if (!opts.json) {
         const r = repo.registry;
         const features = r.groups.reduce((n, g) => n + g.features.length, 0);
@@ -90,8 +90,8 @@ export function registerCompileCommands(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default: build of palette.yaml)')
     .option('--explain', 'print the compiled IR in its compact form')
     .addHelpText('after', '\nExample:\n  palette compile examples/rides -o build/\n')
-    .action((paths: string[], opts) => {
-      const repo = compileOrExit(paths, opts);
+    .action(async (paths: string[], opts) => {
+      const repo = await compileOrExit(paths, opts);
       const outDir = opts.out ?? repo.config.build;
       const written = writeBuild(repo.registry, outDir, targetOptions(repo));
       if (opts.explain) process.stdout.write(printRegistry(repo.registry));
@@ -107,8 +107,8 @@ export function registerCompileCommands(program: Command): void {
     .option('--against <registry>', 'registry.json of the previous build (default: <build>/registry.json)')
     .option('--json', 'the difference as JSON')
     .addHelpText('after', '\nExample:\n  palette plan --against build/registry.json\n')
-    .action((paths: string[], opts) => {
-      const repo = compileOrExit(paths, opts);
+    .action(async (paths: string[], opts) => {
+      const repo = await compileOrExit(paths, opts);
       const against = opts.against ?? join(repo.config.build, REGISTRY_FILE);
       const before = existsSync(against) ? readRegistry(against) : null;
       if (!before && !opts.json) process.stdout.write(`No previous build at ${against}: everything is new.\n`);

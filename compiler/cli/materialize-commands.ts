@@ -95,7 +95,7 @@ Examples:
   palette materialize driver_trip_stats --until-idle --metrics-port 9464
 `)
     .action(async (names: string[], opts) => {
-      const repo = compileOrExit([], { config: opts.config, quiet: true });
+      const repo = await compileOrExit([], { config: opts.config, quiet: true });
       const config = repo.config;
       const plan = selectGroups(opts.plan ? readPlan(opts.plan) : materializerPlan(repo.registry), names);
       const { Materializer } = await import('../../runtime/materializer/materializer.js');

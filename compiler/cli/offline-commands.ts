@@ -26,7 +26,7 @@ Example:
     .action(async (name: string, opts) => {
       const from = checkDay('--from', opts.from);
       const to = checkDay('--to', opts.to);
-      const repo = compileOrExit([], { config: opts.config, quiet: true });
+      const repo = await compileOrExit([], { config: opts.config, quiet: true });
       const engine = checkEngine(repo.config, opts.engine);
       const target = resolveTarget(repo.registry, name);
       const groups = target.kind === 'group' ? [target.group]
@@ -55,7 +55,7 @@ Example:
   palette training-set eta_v3 --spine spine.parquet --out training.arrow --at-column requested_at
 `)
     .action(async (name: string, opts) => {
-      const repo = compileOrExit([], { config: opts.config, quiet: true });
+      const repo = await compileOrExit([], { config: opts.config, quiet: true });
       const engine = checkEngine(repo.config, opts.engine);
       const model = resolveModel(repo.registry, name);
       if (engine === 'spark') {

@@ -68,7 +68,7 @@ export function registerQuickstartCommand(program: Command): void {
         session.close();
       }
 
-      const repo = compileRepository([config.definitions], configFile);
+      const repo = await compileRepository([config.definitions], configFile);
       if (!repo.result.registry) {
         printDiagnostics(repo.result.diagnostics, repo.result.files);
         throw new ExitWithCode(1);

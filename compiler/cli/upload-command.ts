@@ -32,7 +32,7 @@ Examples:
   palette upload driver_profile
 `)
     .action(async (name: string, opts) => {
-      const repo = compileOrExit([], { config: opts.config, quiet: true });
+      const repo = await compileOrExit([], { config: opts.config, quiet: true });
       const reg = repo.registry;
       const g = reg.groups.find((x) => x.name === name || x.localName === name);
       if (!g) throw new UserError(`no group called \`${name}\``, `groups: ${reg.groups.map((x) => x.localName).join(', ')}`);

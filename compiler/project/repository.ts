@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type PaletteConfig, findConfigFile, loadConfig } from '../../runtime/config/palette-config.js';
 import { UserError } from '../../runtime/errors.js';
-import { type CompileResult, compileSources } from '../compile.js';
+import type { CompileResult } from '../compile.js';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'build', 'dist', 'data', '.palette']);
 
@@ -48,13 +48,17 @@ export function configFor(paths: readonly string[], configPath?: string): Palett
   return loadConfig(findConfigFile(dir), dir);
 }
 
-/** Compile the given paths (default: the configured definitions folder). */
-export function compileRepository(paths: readonly string[], configPath?: string): LoadedRepository {
+/**
+ * Compile the given paths (default: the configured definitions folder). The compiler (and
+ * Chevrotain, ~0.3 s to load) is imported on first use, so commands that do not compile start fast.
+ */
+export async function compileRepository(paths: readonly string[], configPath?: string): Promise<LoadedRepository> {
   const config = configFor(paths, configPath);
   const roots = paths.length > 0 ? paths : [config.definitions];
   const files = [...new Set(roots.flatMap(findPalFiles))];
   if (files.length === 0) throw new UserError(`no .pal files in ${roots.join(', ')}`, 'definitions are files ending in .pal; `palette init` creates an example');
   const cwd = process.cwd();
   const inputs = files.map((f) => ({ path: relative(cwd, f) || f, text: readFileSync(f, 'utf8') }));
+  const { compileSources } = await import('../compile.js');
   return { config, result: compileSources(inputs), fileCount: files.length };
 }

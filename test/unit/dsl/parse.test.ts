@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generateCstDts } from 'chevrotain';
+import { generateCstDts } from '../../../dsl/chevrotain.js';
 import type { ast } from '../../../dsl/index.js';
 import { PaletteParser, parser } from '../../../dsl/parser.js';
 import { RESERVED_KEYWORDS, SOFT_KEYWORDS } from '../../../dsl/tokens.js';
