@@ -1,5 +1,5 @@
 /** `palette check`, `palette compile`, `palette plan`: the compiler's commands. */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
@@ -30,27 +30,45 @@ export function targetOptions(repo: LoadedRepository): TargetOptions {
   return { keyspace: repo.config.online.cassandra.keyspace, replication: repo.config.online.cassandra.replication ?? DEFAULT_TARGET_OPTIONS.replication };
 }
 
-/** Write every artifact into `outDir` atomically: a temp folder renamed into place. */
+/**
+ * Write every artifact into `outDir`. A file whose content is unchanged is not rewritten (a
+ * recompile of a large repository touches only what changed); a changed file is written
+ * under a temporary name and renamed into place, so no reader sees half a file; files no
+ * target emits any more are removed; registry.json is written last, so a build is complete
+ * once its registry is. The registry it replaces is kept as previous-registry.json.
+ */
 export function writeBuild(registry: Registry, outDir: string, options: TargetOptions): string[] {
   const out = resolve(outDir);
-  const tmp = `${out}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const written: string[] = [];
-  for (const target of TARGETS) {
-    for (const a of target.emit(registry, options)) {
-      const p = join(tmp, a.path);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, a.content);
-      written.push(a.path);
-    }
+  mkdirSync(out, { recursive: true });
+  const artifacts = TARGETS.flatMap((t) => t.emit(registry, options));
+  const ordered = [...artifacts.filter((a) => a.path !== REGISTRY_FILE), ...artifacts.filter((a) => a.path === REGISTRY_FILE)];
+  const previous = `previous-${REGISTRY_FILE}`;
+  for (const a of ordered) {
+    const p = join(out, a.path);
+    const old = existsSync(p) && statSync(p).size === Buffer.byteLength(a.content) ? readFileSync(p, 'utf8') : null;
+    if (old === a.content) continue;
+    if (a.path === REGISTRY_FILE && existsSync(p)) renameSync(p, join(out, previous));
+    mkdirSync(dirname(p), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}`;
+    writeFileSync(tmp, a.content);
+    renameSync(tmp, p);
   }
-  // Keep the previous registry for `palette plan`.
-  const prev = join(out, REGISTRY_FILE);
-  if (existsSync(prev)) writeFileSync(join(tmp, `previous-${REGISTRY_FILE}`), readFileSync(prev));
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(dirname(out), { recursive: true });
-  renameSync(tmp, out);
-  return written;
+  const keep = new Set([...artifacts.map((a) => a.path), previous]);
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [relative(out, join(dir, e.name))]));
+  for (const f of walk(out)) if (!keep.has(f)) rmSync(join(out, f), { force: true });
+  return artifacts.map((a) => a.path);
+}
+
+/** `registry.json, online/ (1 file), spark/ (1010 files)`: a short account of a build folder. */
+export function describeBuild(paths: readonly string[]): string {
+  const top = new Map<string, number>();
+  for (const p of paths) {
+    const i = p.indexOf('/');
+    const key = i < 0 ? p : `${p.slice(0, i)}/`;
+    top.set(key, (top.get(key) ?? 0) + 1);
+  }
+  return [...top].map(([k, n]) => (k.endsWith('/') ? `${k} (${n} file${n === 1 ? '' : 's'})` : k)).join(', ');
 }
 
 export function readRegistry(path: string): Registry {
@@ -96,7 +114,7 @@ export function registerCompileCommands(program: Command): void {
       const written = writeBuild(repo.registry, outDir, targetOptions(repo));
       if (opts.explain) process.stdout.write(printRegistry(repo.registry));
       const rel = relative(process.cwd(), resolve(outDir)) || '.';
-      process.stdout.write(`compiled ${repo.registry.groups.length} group(s), ${repo.registry.models.length} model(s) into ${rel}/: ${written.join(', ')}\n`);
+      process.stdout.write(`compiled ${repo.registry.groups.length} group(s), ${repo.registry.models.length} model(s) into ${rel}/: ${describeBuild(written)}\n`);
     });
 
   program
