@@ -7,7 +7,7 @@ import type { Registry } from '../ir/ir.js';
 import { printRegistry } from '../ir/printer.js';
 import { diffRegistries, renderDiff } from '../plan/registry-diff.js';
 import { type LoadedRepository, compileRepository } from '../project/repository.js';
-import { REGISTRY_FILE } from '../targets/registry-target.js';
+import { REGISTRY_FILE, registryTarget } from '../targets/registry-target.js';
 import { DEFAULT_TARGET_OPTIONS, TARGETS, type TargetOptions } from '../targets/index.js';
 import { ExitWithCode } from './exit.js';
 import { diagnosticsJson, printDiagnostics, summary } from './output.js';
@@ -40,24 +40,28 @@ export function targetOptions(repo: LoadedRepository): TargetOptions {
 export function writeBuild(registry: Registry, outDir: string, options: TargetOptions): string[] {
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
-  const artifacts = TARGETS.flatMap((t) => t.emit(registry, options));
-  const ordered = [...artifacts.filter((a) => a.path !== REGISTRY_FILE), ...artifacts.filter((a) => a.path === REGISTRY_FILE)];
   const previous = `previous-${REGISTRY_FILE}`;
-  for (const a of ordered) {
-    const p = join(out, a.path);
-    const old = existsSync(p) && statSync(p).size === Buffer.byteLength(a.content) ? readFileSync(p, 'utf8') : null;
-    if (old === a.content) continue;
-    if (a.path === REGISTRY_FILE && existsSync(p)) renameSync(p, join(out, previous));
-    mkdirSync(dirname(p), { recursive: true });
-    const tmp = `${p}.tmp-${process.pid}`;
-    writeFileSync(tmp, a.content);
-    renameSync(tmp, p);
+  const written: string[] = [];
+  // One target at a time (the artifacts of a large repository are tens of MB), the registry last.
+  const ordered = [...TARGETS.filter((t) => t !== registryTarget), registryTarget];
+  for (const target of ordered) {
+    for (const a of target.emit(registry, options)) {
+      written.push(a.path);
+      const p = join(out, a.path);
+      const old = existsSync(p) && statSync(p).size === Buffer.byteLength(a.content) ? readFileSync(p, 'utf8') : null;
+      if (old === a.content) continue;
+      if (a.path === REGISTRY_FILE && existsSync(p)) renameSync(p, join(out, previous));
+      mkdirSync(dirname(p), { recursive: true });
+      const tmp = `${p}.tmp-${process.pid}`;
+      writeFileSync(tmp, a.content);
+      renameSync(tmp, p);
+    }
   }
-  const keep = new Set([...artifacts.map((a) => a.path), previous]);
+  const keep = new Set([...written, previous]);
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [relative(out, join(dir, e.name))]));
   for (const f of walk(out)) if (!keep.has(f)) rmSync(join(out, f), { force: true });
-  return artifacts.map((a) => a.path);
+  return written;
 }
 
 /** `registry.json, online/ (1 file), spark/ (1010 files)`: a short account of a build folder. */
