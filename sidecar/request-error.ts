@@ -21,7 +21,8 @@ export type RequestErrorCode =
   | 'unsupported_media_type'
   | 'unauthorized'
   | 'not_found'
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  | 'overloaded';
 
 const STATUS: Record<RequestErrorCode, number> = {
   invalid_json: 400,
@@ -42,6 +43,7 @@ const STATUS: Record<RequestErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
+  overloaded: 503,
 };
 
 export class RequestError extends Error {

@@ -32,10 +32,16 @@ export interface ServerOptions {
   readonly drainTimeoutMs: number;
   /** How long /readyz waits for the store's ping. */
   readonly readyTimeoutMs: number;
+  /**
+   * Most feature requests answered at once; more get a fast 503 (`overloaded`). Without a
+   * bound, a sidecar offered more than it can do queues requests until every answer is
+   * seconds late; with it, the excess is refused at once and the rest stay fast.
+   */
+  readonly maxInFlight: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
-  host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000,
+  host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000, maxInFlight: 256,
 };
 
 declare module 'fastify' {
@@ -72,6 +78,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
   app.removeContentTypeParser('text/plain');
   const tokenHash = options.token === null ? null : sha(options.token);
   let draining = false;
+  let featureRequests = 0;
   let closing: Promise<void> | null = null;
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -113,11 +120,20 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
       'routes: POST /v1/features, GET /v1/catalog, /healthz, /readyz, /metrics').toJSON());
   });
 
-  app.post('/v1/features', async (req) => {
-    // Resolve first so that metrics carry the model even when the reads fail.
-    const parsed = service.parse(req.body);
-    req.paletteModel = parsed.plan.model ?? 'features';
-    return service.fetch(parsed);
+  app.post('/v1/features', async (req, reply) => {
+    if (featureRequests >= options.maxInFlight) {
+      reply.header('retry-after', '1');
+      throw new RequestError('overloaded', `the sidecar is answering ${featureRequests} requests already (serving.maxInFlight)`, 'retry shortly, or add sidecar capacity');
+    }
+    featureRequests++;
+    try {
+      // Resolve first so that metrics carry the model even when the reads fail.
+      const parsed = service.parse(req.body);
+      req.paletteModel = parsed.plan.model ?? 'features';
+      return await service.fetch(parsed);
+    } finally {
+      featureRequests--;
+    }
   });
   app.get('/v1/catalog', async () => service.catalog.summary());
   app.get('/healthz', async () => ({ status: 'alive' }));

@@ -30,6 +30,7 @@ export interface ServingOverrides {
   readonly cacheEntries?: number;
   readonly cacheTtlMs?: number;
   readonly tokenFile?: string;
+  readonly maxInFlight?: number;
 }
 
 export const TOKEN_ENV = 'PALETTE_SERVING_TOKEN';
@@ -70,6 +71,7 @@ export function serverOptions(config: PaletteConfig, o: ServingOverrides = {}): 
     maxBodyBytes: positive('serving.maxBodyBytes', o.maxBodyBytes ?? s.maxBodyBytes, 64),
     drainTimeoutMs: positive('serving.drainTimeoutMs', s.drainTimeoutMs, 0),
     readyTimeoutMs: Math.min(1000, Math.max(200, o.deadlineMs ?? s.deadlineMs)),
+    maxInFlight: positive('serving.maxInFlight', o.maxInFlight ?? s.maxInFlight),
   };
 }
 

@@ -34,6 +34,7 @@ function overrides(opts: Record<string, unknown>): ServingOverrides {
     cacheEntries: opts.cacheEntries as number | undefined,
     cacheTtlMs: opts.cacheTtlMs as number | undefined,
     tokenFile: opts.tokenFile as string | undefined,
+    maxInFlight: opts.maxInFlight as number | undefined,
   };
 }
 
@@ -47,6 +48,7 @@ export function registerServeCommands(program: Command): void {
     .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', int('--port'))
     .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', int('--deadline-ms', 1))
     .option('--max-entities <n>', 'most entities in one request (default: serving.maxEntities, 1000)', int('--max-entities', 1))
+    .option('--max-in-flight <n>', 'most requests answered at once; more get 503 (default: serving.maxInFlight, 256)', int('--max-in-flight', 1))
     .option('--cache-entries <n>', 'row cache size; 0 = off (default: serving.cache.maxEntries, 0)', int('--cache-entries'))
     .option('--cache-ttl-ms <ms>', 'row cache time to live (default: serving.cache.ttlMs, 1000)', int('--cache-ttl-ms', 1))
     .option('--token-file <file>', 'file holding the bearer token for /v1/* (or set PALETTE_SERVING_TOKEN)')

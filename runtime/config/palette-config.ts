@@ -56,6 +56,8 @@ export interface PaletteConfig {
     readonly cache: { readonly maxEntries: number; readonly ttlMs: number };
     /** On SIGTERM: how long to let in-flight requests finish, ms. */
     readonly drainTimeoutMs: number;
+    /** Most feature requests answered at once; more get HTTP 503 at once. */
+    readonly maxInFlight: number;
   };
 }
 
@@ -83,7 +85,7 @@ const SPEC: Spec = {
   },
   serving: {
     host: 'string', port: 'number', deadlineMs: 'number', maxEntities: 'number', maxBodyBytes: 'number', tokenFile: 'string',
-    cache: { maxEntries: 'number', ttlMs: 'number' }, drainTimeoutMs: 'number',
+    cache: { maxEntries: 'number', ttlMs: 'number' }, drainTimeoutMs: 'number', maxInFlight: 'number',
   },
 };
 
@@ -190,6 +192,7 @@ export function loadConfig(configFile: string | null, fallbackRoot = process.cwd
       tokenFile: raw.serving?.tokenFile ? abs(raw.serving.tokenFile) : null,
       cache: { maxEntries: raw.serving?.cache?.maxEntries ?? 0, ttlMs: raw.serving?.cache?.ttlMs ?? 1000 },
       drainTimeoutMs: raw.serving?.drainTimeoutMs ?? 10_000,
+      maxInFlight: raw.serving?.maxInFlight ?? 256,
     },
   };
 }

@@ -64,6 +64,25 @@ describe('sidecar server', () => {
     assert.match(m.text, /palette_sidecar_store_read_duration_seconds_count\{group="rides.driver_trip_stats",kind="tiles"} 1/);
   });
 
+  it('refuses requests past maxInFlight at once with 503 overloaded, and takes them again after', async () => {
+    const s = await testSidecar({ server: { maxInFlight: 2 }, service: { deadlineMs: 1000 } });
+    s.store.delayMs.set('rides.driver_trip_stats', 100);
+    const t0 = performance.now();
+    const [a, b, c] = await Promise.all([s.post(body), s.post(body), (async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      const t = performance.now();
+      const r = await s.post(body);
+      return { ...r, ms: performance.now() - t };
+    })()]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.equal(c.status, 503);
+    assert.equal(c.json.error.code, 'overloaded');
+    assert.ok(c.ms < 50, `refused at once (${c.ms.toFixed(1)} ms)`);
+    assert.ok(performance.now() - t0 >= 100);
+    assert.equal((await s.post(body)).status, 200, 'admitted again once the others finished');
+  });
+
   it('lists what it serves on /v1/catalog', async () => {
     const s = await testSidecar();
     const c = (await s.get('/v1/catalog')).json as CatalogSummary;
