@@ -11,7 +11,7 @@
  * with snapshot_ds = that day (a key missing from it keeps its older row until the TTL).
  *
  * Concurrent: several partitions at once, each written in chunks. Resumable: after each
- * partition is written its day and signature (files, sizes, times) are recorded in a
+ * partition is written its day and signature (offline-reader.ts: files, sizes, times) are recorded in a
  * checkpoint file; a rerun skips the days recorded with the same signature, so an
  * interrupted upload continues where it stopped and a re-backfilled day is uploaded again.
  * Writes are upserts, so redoing a partly written partition is harmless.
@@ -24,7 +24,7 @@ import { UserError } from '../errors.js';
 import { parseDate } from '../expr/time.js';
 import type { OnlineStore, TileRow, ValueRow } from '../stores/online-store.js';
 import { writeAtomically } from '../stream/file-source.js';
-import type { OfflinePartition, OfflineReader } from './offline-reader.js';
+import type { OfflineFilter, OfflinePartition, OfflineReader } from './offline-reader.js';
 
 const DAY_MS = 86_400_000;
 
@@ -94,7 +94,7 @@ export async function uploadGroup(o: UploadOptions): Promise<UploadResult> {
 
   // A tile is complete if it ends by the end of day `to` and not in the future.
   const cutoff = Math.min(Date.parse(`${to}T00:00:00Z`) + DAY_MS, o.now ?? Date.now());
-  const where = g.kind === 'windowed' ? `epoch_ms("tile_start") + "hop_ms" <= ${cutoff}` : undefined;
+  const where: OfflineFilter | undefined = g.kind === 'windowed' ? { kind: 'tilesEndingBy', cutoffMs: cutoff } : undefined;
   const counts: number[] = [];
   for (const p of todo) counts.push(await o.reader.count(table, p.ds, where));
   const progress = { partitionsDone: 0, partitionsTotal: todo.length, rowsDone: 0, rowsTotal: counts.reduce((a, b) => a + b, 0) };
