@@ -17,7 +17,9 @@
  * from each request's due time, loopback only, bounded in count and time) and, in the same
  * run, a raw cassandra-driver client that reads the same three partitions per request with
  * the same prepared statements and waits for all three: the floor the sidecar is measured
- * against. Each rate runs sidecar then raw, with a 2 s warm-up not measured.
+ * against. Each rate runs sidecar then raw, with a 2 s warm-up not measured; each sidecar
+ * run gets a fresh `palette serve` process (warmed up at 300/s for 3 s), so that the backlog
+ * of an overloaded run does not spill into the next.
  *
  * Writes bench/results/sidecar.json.
  */
@@ -209,8 +211,17 @@ async function main(): Promise<void> {
   const m = b.manifest.models[0];
   console.log(`model ${m.name}: ${m.features.length} features from ${m.groups.length} groups`);
   const now = await load(b, process.argv.includes('--reload'));
-  const { child, port } = await startSidecar(b.manifest);
-  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  // A fresh sidecar for each measurement: an overloaded run must not leave its backlog to the next.
+  let sc = await startSidecar(b.manifest);
+  let agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const stopSidecar = async () => {
+    agent.destroy();
+    const exited = new Promise<void>((r) => { if (sc.child.exitCode !== null) r(); else sc.child.once('exit', () => r()); });
+    sc.child.kill('SIGTERM');
+    const timer = setTimeout(() => sc.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
   const raw = new cassandra.Client({
     contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1',
     policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
@@ -233,7 +244,7 @@ async function main(): Promise<void> {
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
   const post = (body: string) => new Promise<void>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/features', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: sc.port, method: 'POST', path: '/v1/features', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -256,7 +267,7 @@ async function main(): Promise<void> {
   };
 
   // Sanity: the sidecar answers with data, and warm both paths (JIT, prepared statements, connections).
-  const probe = await fetch(`http://127.0.0.1:${port}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: driverId(1) }], at: now }) });
+  const probe = await fetch(`http://127.0.0.1:${sc.port}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: driverId(1) }], at: now }) });
   const pj = await probe.json() as { results: { statuses: Record<string, string>; values: Record<string, unknown> }[] };
   console.log(`probe: ${JSON.stringify(pj.results[0].values).slice(0, 200)}…`);
   await runOpenLoop(sidecarOne, { rate: 500, durationMs: 4000, maxRequests: 2000 });
@@ -271,10 +282,15 @@ async function main(): Promise<void> {
     // CPU per request of the sidecar process and of Cassandra: where the time goes, and a
     // figure that, unlike tail latency, hardly moves with what else runs on the machine.
     const perRequest = (before: number | null, after: number | null, n: number) => (before === null || after === null ? null : Math.round(((after - before) * 1000) / n));
+    await stopSidecar();
+    sc = await startSidecar(b.manifest);
+    agent = new Agent({ keepAlive: true, maxSockets: 128 });
+    await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
     const c0 = cpuMs(cassPid);
-    const sc0 = cpuMs(child.pid);
+    const sc0 = cpuMs(sc.child.pid);
     const s = await runOpenLoop(sidecarFn, opts);
-    const sidecarCpuUs = perRequest(sc0, cpuMs(child.pid), s.sent);
+    const sidecarCpuUs = perRequest(sc0, cpuMs(sc.child.pid), s.sent);
+    await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, cpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
     const c1 = cpuMs(cassPid);
@@ -290,9 +306,8 @@ async function main(): Promise<void> {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
     for (const rate of BATCH_RATES) await measure(`${BATCH} entities @ ${rate}/s`, rate, sidecarBatch, rawBatch, BATCH);
   } finally {
-    agent.destroy();
+    await stopSidecar();
     await raw.shutdown();
-    child.kill('SIGTERM');
   }
   const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
