@@ -13,13 +13,13 @@
  * table comment (metadata) is altered in place.
  */
 import type { Command } from 'commander';
-import type { OfflineTable, OnlineTable, PalType } from '../../runtime/contracts/index.js';
+import type { OfflineTable, OnlineTable } from '../../runtime/contracts/index.js';
 import { UserError } from '../../runtime/errors.js';
 import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { hiveType } from '../targets/type-mapping.js';
-import { cqlType } from '../../runtime/stores/cql.js';
+import { cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
 
 export interface ColumnSpec {
@@ -146,7 +146,7 @@ async function planHive(registry: Registry, config: { host: string; port: number
 function cassandraSpec(keyspace: string, t: OnlineTable): TableSpec {
   return {
     name: `${keyspace}.${t.table}`,
-    columns: [...t.partitionKey, ...t.clustering, ...t.columns].map((c) => ({ name: c.name, type: cqlType(c.type as PalType) })),
+    columns: (({ partitionKey, clustering, columns }) => [...partitionKey, ...clustering, ...columns])(cassandraTable(t)).map((c) => ({ name: c.name, type: c.type })),
     partitions: [],
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Cassandra CQL DDL for the online store: the keyspace and one table per group version,
- * exactly as the storage layout decided. Tile tables cluster by (hop_ms, tile_start DESC)
- * so a read of one entity's partition returns the newest tiles first.
+ * from the storage layout; tile tables are stored packed (one row per entity, hop and writer
+ * with a map of tile blobs), as runtime/stores/cql.ts explains.
  */
 import type { Registry } from '../ir/ir.js';
 import type { Artifact, Target, TargetOptions } from './target.js';
@@ -17,7 +17,7 @@ export const cqlTarget: Target = {
     const parts = [`-- Palette online store, registry ${registry.registryHash}. Generated: do not edit.\n`, createKeyspaceCql(options)];
     for (const g of registry.groups) {
       parts.push(`\n-- ${g.name} (${g.kind}), version ${g.semanticHash}\n`);
-      parts.push(createTableCql(options.keyspace, g.layout.online, tableComment(g.name, g.semanticHash)));
+      parts.push(createTableCql(options.keyspace, g.layout, tableComment(g.name, g.semanticHash)));
     }
     return [{ path: 'online/cassandra.cql', content: parts.join('') }];
   },

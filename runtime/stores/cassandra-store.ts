@@ -3,31 +3,37 @@
  * layout only (contracts/layout.ts); the DDL is the text of runtime/stores/cql.ts, the same
  * the compiler emits as `online/cassandra.cql`.
  *
+ * - Tile tables are packed (runtime/stores/cql.ts): one row per (entity key, hop, writer)
+ *   with a map tile_start → blob (runtime/stores/tile-codec.ts). This store turns them into
+ *   the interface's one-TileRow-per-tile and back, so callers never see the packing.
  * - Prepared statements everywhere; the driver routes each one to a replica of its partition
  *   (token-aware policy over the local data center).
  * - Consistency from `online.cassandra.consistency` (default LOCAL_ONE) for reads and writes.
  * - Tile writes are grouped by entity key: the rows of one partition go in one UNLOGGED
  *   batch (atomic and isolated within the partition, one round trip); rows of different
  *   partitions are separate requests, sent concurrently.
- * - Streaming tile rows (stream_partition >= 0) are written `USING TIMESTAMP stream_offset + 1`.
- *   A row's offset only grows (its single writer, the owner of the stream partition, only
+ * - Streaming tile rows (stream_partition >= 0) are written `USING TIMESTAMP stream_offset + 1`
+ *   (every cell of the write: its tiles, stream_offset, updated_at). A row's offset only grows (its single writer, the owner of the stream partition, only
  *   moves forward), so Cassandra's last-write-wins keeps the row holding the most events
  *   even if a stale writer (an instance that lost the partition in a rebalance, or a write
  *   retried late) lands after a newer one: the write fences itself. Batch rows
  *   (stream_partition = -1) use ordinary client timestamps.
- * - Null state fields are left unset, not written as null: a state field never goes back
- *   from a value to null, so skipping it is the same row without a tombstone per cell.
- * - TTLs are the tables' default_time_to_live (from the layout), counted from each write.
+ * - A tile is written whole, as one map entry (its null state fields are null in the blob):
+ *   no tombstones. Null key-side values are rejected; null values of snapshot rows are
+ *   written as nulls (a snapshot row replaces the previous one).
+ * - TTLs are the tables' default_time_to_live (from the layout), counted from each write of
+ *   each cell: a tile (map entry) not rewritten expires like a row did.
  */
 import cassandra from 'cassandra-driver';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import {
   type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
-  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, UPDATED_AT_COLUMN,
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
-import { createKeyspaceCql, createTableCql, tableComment } from './cql.js';
+import { TILES_MAP_COLUMN, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
+import { type HopCodec, tileCodecs } from './tile-codec.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
 
 const { types } = cassandra;
@@ -83,11 +89,15 @@ function toCassandraElement(v: Value, t: PalType): unknown {
 
 interface TableStatements {
   readonly table: OnlineTable;
-  readonly selectAll: string;
-  readonly selectSince: string | null;
-  readonly insert: string;
-  readonly insertFenced: string | null;
-  readonly hops: number[];
+  /** Tiles: the packed rows of one partition. Values: the value row. */
+  readonly select: string;
+  /** Values: the row; tiles: unused. */
+  readonly insert: string | null;
+  /** Tiles: add/replace tiles of one (key, hop, writer) row; `fenced` carries USING TIMESTAMP. */
+  readonly addTiles: string | null;
+  readonly addTilesFenced: string | null;
+  /** Tiles: per hop, the blob codec. */
+  readonly codecs: Map<number, HopCodec>;
 }
 
 export class CassandraStore implements OnlineStore {
@@ -115,6 +125,8 @@ export class CassandraStore implements OnlineStore {
       socketOptions: { connectTimeout: 10_000, readTimeout: options.requestTimeoutMs ?? 12_000 },
       queryOptions: { consistency: this.consistency, prepare: true },
       pooling: { coreConnectionsPerHost: { [types.distance.local]: 2 } },
+      // The tiles map (timestamp → blob) as an ES Map with Date keys, both ways.
+      encoding: { map: Map },
     });
   }
 
@@ -130,27 +142,63 @@ export class CassandraStore implements OnlineStore {
     await this.connect();
     // DDL at ALL-equivalent safety: schema agreement is awaited by the driver after each change.
     await this.client.execute(createKeyspaceCql({ keyspace: this.ks, replication: this.options.replication }));
-    for (const g of groups) await this.client.execute(createTableCql(this.ks, g.layout.online, tableComment(g.name, g.version)));
+    for (const g of groups) {
+      await this.client.execute(createTableCql(this.ks, g.layout, tableComment(g.name, g.version)));
+      await this.checkColumns(g);
+    }
+  }
+
+  /**
+   * CREATE TABLE IF NOT EXISTS keeps a table that is already there: make sure it has the
+   * columns this store writes (a table of an older Palette, or one made by hand, would
+   * otherwise fail on every write with a less helpful message).
+   */
+  private async checkColumns(group: GroupRuntime): Promise<void> {
+    const spec = cassandraTable(group.layout.online);
+    const rs = await this.client.execute('SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [this.ks, spec.table], { prepare: true });
+    const have = new Map(rs.rows.map((r) => [r.get('column_name') as string, r.get('type') as string]));
+    const diff: string[] = [];
+    for (const c of [...spec.partitionKey, ...spec.clustering, ...spec.columns]) {
+      const t = have.get(c.name);
+      if (t === undefined) diff.push(`missing column ${c.name} ${c.type}`);
+      else if (t !== c.type) diff.push(`column ${c.name} is ${t}, not ${c.type}`);
+      have.delete(c.name);
+    }
+    for (const [name, t] of have) diff.push(`unexpected column ${name} ${t}`);
+    if (diff.length) {
+      throw new UserError(`Cassandra table ${this.ks}.${spec.table} of ${group.name} exists with other columns than this Palette writes: ${diff.join('; ')}`,
+        'it was made by another Palette version or by hand: drop it (`palette upload` and the materializer rebuild it) or use another keyspace');
+    }
   }
 
   private stmts(group: GroupRuntime): TableStatements {
     const t = group.layout.online;
     let s = this.statements.get(t.table);
     if (s) return s;
-    const all: StorageColumn[] = [...t.partitionKey, ...t.clustering, ...t.columns];
     const where = t.partitionKey.map((c) => `${c.name} = ?`).join(' AND ');
-    const names = all.map((c) => c.name).join(', ');
-    const marks = all.map(() => '?').join(', ');
-    const tiles = t.kind === 'tiles';
-    const hops = [...new Set(group.layout.aggregations.map((a) => a.hopMs))].sort((a, b) => a - b);
-    s = {
-      table: t,
-      selectAll: `SELECT ${names} FROM ${this.ks}.${t.table} WHERE ${where}`,
-      selectSince: tiles ? `SELECT ${names} FROM ${this.ks}.${t.table} WHERE ${where} AND ${TILE_HOP_COLUMN} IN ? AND ${TILE_START_COLUMN} >= ?` : null,
-      insert: `INSERT INTO ${this.ks}.${t.table} (${names}) VALUES (${marks})`,
-      insertFenced: tiles ? `INSERT INTO ${this.ks}.${t.table} (${names}) VALUES (${marks}) USING TIMESTAMP ?` : null,
-      hops,
-    };
+    const table = `${this.ks}.${t.table}`;
+    if (t.kind === 'tiles') {
+      const row = `${where} AND ${TILE_HOP_COLUMN} = ? AND ${STREAM_PARTITION_COLUMN} = ?`;
+      const set = `SET ${TILES_MAP_COLUMN} = ${TILES_MAP_COLUMN} + ?, ${STREAM_OFFSET_COLUMN} = ?, ${UPDATED_AT_COLUMN} = ?`;
+      s = {
+        table: t,
+        select: `SELECT ${TILE_HOP_COLUMN}, ${STREAM_PARTITION_COLUMN}, ${TILES_MAP_COLUMN}, ${STREAM_OFFSET_COLUMN}, ${UPDATED_AT_COLUMN} FROM ${table} WHERE ${where}`,
+        insert: null,
+        addTiles: `UPDATE ${table} ${set} WHERE ${row}`,
+        addTilesFenced: `UPDATE ${table} USING TIMESTAMP ? ${set} WHERE ${row}`,
+        codecs: tileCodecs(group.layout),
+      };
+    } else {
+      const all: StorageColumn[] = [...t.partitionKey, ...t.columns];
+      s = {
+        table: t,
+        select: `SELECT ${all.map((c) => c.name).join(', ')} FROM ${table} WHERE ${where}`,
+        insert: `INSERT INTO ${table} (${all.map((c) => c.name).join(', ')}) VALUES (${all.map(() => '?').join(', ')})`,
+        addTiles: null,
+        addTilesFenced: null,
+        codecs: new Map(),
+      };
+    }
     this.statements.set(t.table, s);
     return s;
   }
@@ -177,38 +225,32 @@ export class CassandraStore implements OnlineStore {
     await this.connect();
     const s = this.stmts(group);
     if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
-    const params = this.keyParams(s.table, key);
-    const rs = sinceMs === null
-      ? await this.client.execute(s.selectAll, params, this.execOptions(opts))
-      : await this.client.execute(s.selectSince!, [...params, s.hops.map((h) => types.Long.fromNumber(h)), new Date(sinceMs)], this.execOptions(opts));
-    return rs.rows.map((r) => this.tileRow(s.table, r));
-  }
-
-  private tileRow(t: OnlineTable, r: cassandra.types.Row): TileRow {
-    const states: Record<string, Value> = {};
-    let streamOffset: number | null = null;
-    let updatedAt: number | null = null;
-    for (const c of t.columns) {
-      const v = fromCassandra(r.get(c.name), c.type);
-      if (c.name === STREAM_OFFSET_COLUMN) streamOffset = v as number | null;
-      else if (c.name === UPDATED_AT_COLUMN) updatedAt = v as number | null;
-      else if (v !== null) states[c.name] = v;
+    const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
+    const out: TileRow[] = [];
+    for (const r of rs.rows) {
+      const hopMs = longOf(r.get(TILE_HOP_COLUMN));
+      const codec = s.codecs.get(hopMs);
+      const tiles = r.get(TILES_MAP_COLUMN) as Map<Date, Buffer> | null;
+      if (!codec || !tiles) continue; // a hop this version has no aggregation with, or a row whose tiles all expired
+      const streamPartition = r.get(STREAM_PARTITION_COLUMN) as number;
+      const off = r.get(STREAM_OFFSET_COLUMN);
+      const streamOffset = off === null || off === undefined ? null : longOf(off);
+      const upd = r.get(UPDATED_AT_COLUMN) as Date | null;
+      const updatedAt = upd ? upd.getTime() : null;
+      for (const [start, blob] of tiles) {
+        const tileStart = start.getTime();
+        if (sinceMs !== null && tileStart < sinceMs) continue;
+        out.push({ hopMs, tileStart, streamPartition, streamOffset, states: codec.decode(blob), updatedAt });
+      }
     }
-    return {
-      hopMs: fromCassandra(r.get(TILE_HOP_COLUMN), { kind: 'scalar', name: 'long', nullable: false }) as number,
-      tileStart: (r.get(TILE_START_COLUMN) as Date).getTime(),
-      streamPartition: r.get(STREAM_PARTITION_COLUMN) as number,
-      streamOffset,
-      states,
-      updatedAt,
-    };
+    return out;
   }
 
   async readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null> {
     await this.connect();
     const s = this.stmts(group);
     if (s.table.kind !== 'values') throw new UserError(`${group.name} is not a snapshot group`);
-    const rs = await this.client.execute(s.selectAll, this.keyParams(s.table, key), this.execOptions(opts));
+    const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
     const r = rs.first();
     if (!r) return null;
     const values: Record<string, Value> = {};
@@ -223,6 +265,13 @@ export class CassandraStore implements OnlineStore {
     };
   }
 
+  /**
+   * Rows of one (key, hop, writer) go in one UPDATE adding their tiles to its map, with the
+   * highest stream_offset among them (the materializer snapshots a partition's dirty tiles
+   * at one position, so they share it); a key's UPDATEs go in one unlogged batch, atomic
+   * within the partition. So a stored row's stream_offset is a floor for every tile in it:
+   * a tile not rewritten by a later write had no event between the two positions.
+   */
   async writeTiles(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: TileRow }[]): Promise<void> {
     if (rows.length === 0) return;
     await this.connect();
@@ -230,20 +279,27 @@ export class CassandraStore implements OnlineStore {
     if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
     const t = s.table;
     const now = Date.now();
-    const queries = rows.map(({ key, row }) => {
-      const params = this.keyParams(t, key);
-      params.push(types.Long.fromNumber(row.hopMs), new Date(row.tileStart), row.streamPartition);
-      for (const c of t.columns) {
-        if (c.name === STREAM_OFFSET_COLUMN) params.push(row.streamOffset === null ? types.unset : types.Long.fromNumber(row.streamOffset));
-        else if (c.name === UPDATED_AT_COLUMN) params.push(new Date(row.updatedAt ?? now));
-        else params.push(toCassandra(row.states[c.name], c.type));
+    const packed = new Map<string, { key: readonly Value[]; hopMs: number; streamPartition: number; streamOffset: number | null; updatedAt: number; tiles: Map<Date, Buffer> }>();
+    for (const { key, row } of rows) {
+      const codec = s.codecs.get(row.hopMs);
+      if (!codec) throw new Error(`palette: ${group.name} has no aggregation with hop ${row.hopMs} ms`);
+      if (row.streamPartition !== BATCH_PARTITION && row.streamOffset === null) throw new Error(`palette: streaming tile row of ${group.name} without stream_offset`);
+      const id = `${partitionId(key)}\u0000${row.hopMs}\u0000${row.streamPartition}`;
+      let p = packed.get(id);
+      if (!p) packed.set(id, (p = { key, hopMs: row.hopMs, streamPartition: row.streamPartition, streamOffset: row.streamOffset, updatedAt: row.updatedAt ?? now, tiles: new Map() }));
+      else {
+        if (row.streamOffset !== null && (p.streamOffset === null || row.streamOffset > p.streamOffset)) p.streamOffset = row.streamOffset;
+        if (row.updatedAt !== null && row.updatedAt > p.updatedAt) p.updatedAt = row.updatedAt;
       }
-      if (row.streamPartition !== BATCH_PARTITION) {
-        if (row.streamOffset === null) throw new Error(`palette: streaming tile row of ${group.name} without stream_offset`);
-        params.push(types.Long.fromNumber(row.streamOffset + 1));
-        return { query: s.insertFenced!, params, partition: partitionId(key) };
+      p.tiles.set(new Date(row.tileStart), codec.encode(row.states));
+    }
+    const queries = [...packed.values()].map((p) => {
+      const where = [...this.keyParams(t, p.key), types.Long.fromNumber(p.hopMs), p.streamPartition];
+      const set = [p.tiles, p.streamOffset === null ? types.unset : types.Long.fromNumber(p.streamOffset), new Date(p.updatedAt)];
+      if (p.streamPartition !== BATCH_PARTITION) {
+        return { query: s.addTilesFenced!, params: [types.Long.fromNumber(p.streamOffset! + 1), ...set, ...where], partition: partitionId(p.key) };
       }
-      return { query: s.insert, params, partition: partitionId(key) };
+      return { query: s.addTiles!, params: [...set, ...where], partition: partitionId(p.key) };
     });
     await this.sendGrouped(queries);
   }
@@ -267,7 +323,7 @@ export class CassandraStore implements OnlineStore {
           params.push(v === null || v === undefined ? null : toCassandra(v, c.type));
         }
       }
-      return { query: s.insert, params, partition: partitionId(key) };
+      return { query: s.insert!, params, partition: partitionId(key) };
     });
     await this.sendGrouped(queries);
   }
@@ -301,6 +357,11 @@ export class CassandraStore implements OnlineStore {
   async close(): Promise<void> {
     await this.client.shutdown();
   }
+}
+
+/** A bigint column's value (the driver's Long) as a number. */
+function longOf(v: unknown): number {
+  return typeof v === 'number' ? v : (v as cassandra.types.Long).toNumber();
 }
 
 /** The identity of an entity partition (its key values), to group rows per partition. */

@@ -15,13 +15,20 @@ const CQL_TYPES: Record<string, string> = { string: 'text', int: 'int', long: 'b
 const cql = (t: PalType): string => (t.kind === 'scalar' ? CQL_TYPES[t.name] : `list<${cql(t.element)}>`);
 const hive = (t: PalType): string => (t.kind === 'scalar' ? ({ long: 'BIGINT', string: 'STRING' } as Record<string, string>)[t.name] ?? t.name.toUpperCase() : `ARRAY<${hive(t.element)}>`);
 
-/** table → { columns in order, primary key text } parsed from CREATE TABLE statements. */
+/**
+ * table → { columns in order, primary key text, and for packed tile tables the state columns
+ * of each hop's blob (from the `--   hop_ms N: col type, ...` lines above the statement) }.
+ */
 function parseCql(text: string) {
-  const tables = new Map<string, { columns: [string, string][]; primaryKey: string }>();
-  for (const m of text.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)\.(\w+) \(\n([\s\S]*?)\n\) WITH/g)) {
-    const lines = m[3].split(',\n').map((l) => l.trim());
+  const tables = new Map<string, { columns: [string, string][]; primaryKey: string; blobs: Map<number, [string, string][]> }>();
+  for (const m of text.matchAll(/((?:--[^\n]*\n)*)CREATE TABLE IF NOT EXISTS (\w+)\.(\w+) \(\n([\s\S]*?)\n\) WITH/g)) {
+    const lines = m[4].split(',\n').map((l) => l.trim());
     const pk = lines.pop()!;
-    tables.set(m[2], { columns: lines.map((l) => { const i = l.indexOf(' '); return [l.slice(0, i), l.slice(i + 1)]; }), primaryKey: pk });
+    const blobs = new Map<number, [string, string][]>();
+    for (const h of m[1].matchAll(/^-- {3}hop_ms (\d+): (.*)$/gm)) {
+      blobs.set(Number(h[1]), h[2].split(/, (?![^<]*>)/).map((c) => { const i = c.indexOf(' '); return [c.slice(0, i), c.slice(i + 1)]; }));
+    }
+    tables.set(m[3], { columns: lines.map((l) => { const i = l.indexOf(' '); return [l.slice(0, i), l.slice(i + 1)]; }), primaryKey: pk, blobs });
   }
   return tables;
 }
@@ -50,10 +57,21 @@ for (const example of ['rides', 'payments']) {
       const online = g.layout.online;
       const table = cqlTables.get(online.table);
       assert.ok(table, `${who}: ${g.name} writes table ${online.table}, which the CQL does not create`);
-      const expected = [...online.partitionKey, ...online.clustering, ...online.columns].map((c) => [c.name, cql(c.type)]);
-      assert.deepEqual(table.columns, expected, `${who}: ${online.table} columns`);
+      const keys = online.partitionKey.map((c) => [c.name, cql(c.type)]);
       const pk = `(${online.partitionKey.map((c) => c.name).join(', ')})`;
-      assert.equal(table.primaryKey, `PRIMARY KEY (${online.clustering.length ? `${pk}, ${online.clustering.map((c) => c.name).join(', ')}` : pk})`);
+      if (online.kind === 'tiles') {
+        // Packed (runtime/stores/cql.ts): one row per (key, hop, writer), tiles in a map of blobs.
+        assert.deepEqual(table.columns, [...keys, ['hop_ms', 'bigint'], ['stream_partition', 'int'], ['tiles', 'map<timestamp, blob>'], ['stream_offset', 'bigint'], ['updated_at', 'timestamp']], `${who}: ${online.table} columns`);
+        assert.equal(table.primaryKey, `PRIMARY KEY (${pk}, hop_ms, stream_partition)`);
+        // The logical layout's clustering is (hop, tile start, writer): the map key is the tile start.
+        assert.deepEqual(online.clustering.map((c) => c.name), ['hop_ms', 'tile_start', 'stream_partition']);
+        // Every state column is in exactly one hop's blob.
+        const inBlobs = [...table.blobs.values()].flat().map(([n]) => n).sort();
+        assert.deepEqual(inBlobs, online.columns.map((c) => c.name).filter((n) => n !== 'stream_offset' && n !== 'updated_at').sort());
+      } else {
+        assert.deepEqual(table.columns, [...keys, ...online.columns.map((c) => [c.name, cql(c.type)])], `${who}: ${online.table} columns`);
+        assert.equal(table.primaryKey, `PRIMARY KEY (${pk})`);
+      }
       // Entity keys are the partition key, in key order, with the entity's types.
       assert.deepEqual(online.partitionKey.map((c) => `${c.name}:${typeToString(c.type)}`), g.entity.keys.map((k) => `${k.name}:${typeToString(k.type)}`));
       // Every aggregation's state columns exist with the types of its state fields.
@@ -64,8 +82,8 @@ for (const example of ['rides', 'payments']) {
         const fields = stateFields(a.fn, a.input ? a.input.type : null);
         assert.deepEqual(storage.columns.map((c) => c.field), fields.map((f) => f.name));
         storage.columns.forEach((c, i) => {
-          const col = table.columns.find(([n]) => n === c.column);
-          assert.ok(col, `${who}: state column ${c.column} missing from ${online.table}`);
+          const col = (table.blobs.get(storage.hopMs) ?? []).find(([n]) => n === c.column);
+          assert.ok(col, `${who}: state column ${c.column} missing from the hop ${storage.hopMs} blob of ${online.table}`);
           assert.equal(col[1], cql(fields[i].type));
         });
       }
