@@ -10,10 +10,10 @@
  * and a snapshot group (one value row per driver), in keyspace `palette_bench`; kept across
  * runs (--reload writes it again). Model `bench.m20`: 20 features from the 3 groups.
  *
- * The sidecar is `palette serve` in its own process (cache off) with a 1 s deadline rather
+ * The sidecar is `palette serve` (the built CLI, bin/palette.js) in its own process (cache off) with a 1 s deadline rather
  * than the default 100 ms: a read that misses the deadline is an error, not a latency, so a
  * tight deadline would drop exactly the slow requests from the figures (they are counted as
- * errors either way). This process is the open-loop load generator (bench/lib/open-loop.ts: latency
+ * errors either way). This process is the open-loop load generator (undici; bench/lib/open-loop.ts: latency
  * from each request's due time, loopback only, bounded in count and time) and, in the same
  * run, a raw cassandra-driver client that reads the same three partitions per request with
  * the same prepared statements and waits for all three: the floor the sidecar is measured
@@ -23,20 +23,20 @@
  *
  * Writes bench/results/sidecar.json.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
+import { Pool } from 'undici';
 import { compileSources } from '../compiler/compile.js';
 import { materializerPlan } from '../compiler/targets/materializer-plan-target.js';
 import { servingManifest } from '../compiler/targets/serving-manifest-target.js';
 import type { ServingManifest } from '../runtime/contracts/manifest.js';
 import type { Row } from '../runtime/expr/index.js';
-import { GroupEvaluator } from '../runtime/serving/group-evaluator.js';
 import { CassandraStore } from '../runtime/stores/cassandra-store.js';
+import { cassandraTable } from '../runtime/stores/cql.js';
 import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { writeResults } from './lib/results.js';
@@ -135,6 +135,12 @@ async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promis
   const nowFile = join(work, 'now.json');
   const store = new CassandraStore({ contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1', keyspace: KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: 1 }, writeConcurrency: 32 });
   try {
+    if (reload) {
+      // Start from nothing: also replaces tables of an older layout.
+      const admin = new cassandra.Client({ contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1' });
+      await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
+      await admin.shutdown();
+    }
     await store.ensureTables(b.manifest.groups);
     if (!reload && existsSync(nowFile)) {
       const saved = JSON.parse(readFileSync(nowFile, 'utf8')) as { now: number; entities: number; registryHash: string };
@@ -191,7 +197,8 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   mkdirSync(join(work, 'build'), { recursive: true });
   writeFileSync(join(work, 'build', 'serving-manifest.json'), JSON.stringify(manifest));
   writeFileSync(join(work, 'palette.yaml'), `name: bench\nbuild: build\nonline:\n  store: cassandra\n  cassandra: { contactPoints: ["${host}:${cport}"], keyspace: ${KEYSPACE} }\nserving: { port: 0 }\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'compiler/cli/main.ts'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS)], {
+  // The built CLI (bin/palette.js → dist/), as users run it; main() builds it first.
+  const child = spawn(process.execPath, [join(root, 'bin/palette.js'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS)], {
     cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -207,15 +214,18 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
 }
 
 async function main(): Promise<void> {
+  execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' }); // dist/ for bin/palette.js
   const b = compileBench();
   const m = b.manifest.models[0];
   console.log(`model ${m.name}: ${m.features.length} features from ${m.groups.length} groups`);
   const now = await load(b, process.argv.includes('--reload'));
   // A fresh sidecar for each measurement: an overloaded run must not leave its backlog to the next.
   let sc = await startSidecar(b.manifest);
-  let agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  // The load generator's HTTP client: undici (a fraction of node:http's CPU per request,
+  // which matters on 2 vCPUs shared with the sidecar and Cassandra).
+  let pool = new Pool(`http://127.0.0.1:${sc.port}`, { connections: 64, pipelining: 1 });
   const stopSidecar = async () => {
-    agent.destroy();
+    await pool.destroy();
     const exited = new Promise<void>((r) => { if (sc.child.exitCode !== null) r(); else sc.child.once('exit', () => r()); });
     sc.child.kill('SIGTERM');
     const timer = setTimeout(() => sc.child.kill('SIGKILL'), 15_000);
@@ -227,37 +237,27 @@ async function main(): Promise<void> {
     policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
     queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+    encoding: { map: Map },
   });
   await raw.connect();
-  // The same statements the Cassandra store runs: tiles since the oldest tile any window needs, and the value row.
+  // The same statements the Cassandra store runs (one partition each: the packed tile rows, or
+  // the value row), decoded by the driver; the raw client does not decode the tile blobs.
   const reads = b.manifest.groups.map((g) => {
-    const t = g.layout.online;
-    const cols = [...t.partitionKey, ...t.clustering, ...t.columns].map((c) => c.name).join(', ');
-    const hops = [...new Set(g.layout.aggregations.map((a) => a.hopMs))].sort((x, y) => x - y).map((h) => cassandra.types.Long.fromNumber(h));
-    const since = new GroupEvaluator(g).oldestTileNeeded(now);
-    return g.kind === 'windowed'
-      ? { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ? AND hop_ms IN ? AND tile_start >= ?`, params: (k: string) => [k, hops, new Date(since!)] }
-      : { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
+    const t = cassandraTable(g.layout.online);
+    const cols = g.kind === 'windowed' ? 'hop_ms, stream_partition, tiles, stream_offset, updated_at' : [...t.partitionKey, ...t.columns].map((c) => c.name).join(', ');
+    return { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
   });
   const cassPid = cassandraPid();
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
-  const post = (body: string) => new Promise<void>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: sc.port, method: 'POST', path: '/v1/features', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-        const text = Buffer.concat(chunks).toString();
-        // A read that failed or missed the deadline is an error of the run, not a fast answer.
-        if (text.includes('"status":"error"')) return reject(new Error(`error status: ${text.slice(0, 300)}`));
-        resolve();
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const post = async (body: string): Promise<void> => {
+    const res = await pool.request({ method: 'POST', path: '/v1/features', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+    // A read that failed or missed the deadline is an error of the run, not a fast answer.
+    if (text.includes('"status":"error"')) throw new Error(`error status: ${text.slice(0, 300)}`);
+  };
   const sidecarOne = () => post(JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }));
   const sidecarBatch = () => post(JSON.stringify({ model: 'bench.m20', entities: Array.from({ length: BATCH }, () => ({ driver_id: pick() })), at: now }));
   const rawOne = async () => { const k = pick(); await Promise.all(reads.map((r) => raw.execute(r.cql, r.params(k), { prepare: true }))); };
@@ -284,23 +284,28 @@ async function main(): Promise<void> {
     const perRequest = (before: number | null, after: number | null, n: number) => (before === null || after === null ? null : Math.round(((after - before) * 1000) / n));
     await stopSidecar();
     sc = await startSidecar(b.manifest);
-    agent = new Agent({ keepAlive: true, maxSockets: 128 });
+    pool = new Pool(`http://127.0.0.1:${sc.port}`, { connections: 64, pipelining: 1 });
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
+    const selfMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     const c0 = cpuMs(cassPid);
     const sc0 = cpuMs(sc.child.pid);
+    const g0 = selfMs();
     const s = await runOpenLoop(sidecarFn, opts);
+    const genSidecarUs = perRequest(g0, selfMs(), s.sent);
     const sidecarCpuUs = perRequest(sc0, cpuMs(sc.child.pid), s.sent);
     await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, cpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
     const c1 = cpuMs(cassPid);
+    const g1 = selfMs();
     const r = await runOpenLoop(rawFn, opts);
+    const rawClientUs = perRequest(g1, selfMs(), r.sent);
     const cassCpuRawUs = perRequest(c1, cpuMs(cassPid), r.sent);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
-    console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
+    console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs, load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
     runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, sidecar: s, raw: r, p99Ratio: ratio,
-      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, cassandraDuringSidecar: cassCpuSidecarUs, cassandraDuringRaw: cassCpuRawUs } });
+      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
   };
   try {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);

@@ -47,6 +47,8 @@ export interface CassandraStoreOptions {
   readonly consistency?: string;
   /** Concurrent write requests per writeTiles/writeValues call (default 64). */
   readonly writeConcurrency?: number;
+  /** Connections per Cassandra node (default 1). */
+  readonly connectionsPerHost?: number;
   /** Per-request timeout when no deadline is given (default 12 s). */
   readonly requestTimeoutMs?: number;
 }
@@ -124,7 +126,11 @@ export class CassandraStore implements OnlineStore {
       },
       socketOptions: { connectTimeout: 10_000, readTimeout: options.requestTimeoutMs ?? 12_000 },
       queryOptions: { consistency: this.consistency, prepare: true },
-      pooling: { coreConnectionsPerHost: { [types.distance.local]: 2 } },
+      // One connection per node (the driver's default for protocol v3+; a connection carries
+      // thousands of concurrent requests): the reads of one feature request then leave in one
+      // socket write, the driver coalescing what is queued in the same tick. Two connections
+      // split them into two writes, and on loopback a write costs more than decoding a row.
+      pooling: { coreConnectionsPerHost: { [types.distance.local]: options.connectionsPerHost ?? 1 } },
       // The tiles map (timestamp → blob) as an ES Map with Date keys, both ways.
       encoding: { map: Map },
     });
