@@ -1,0 +1,95 @@
+/**
+ * `palette apply --online-only` against real Cassandra: it creates the keyspace and the
+ * tables the layout describes (tile tables packed: runtime/stores/cql.ts), a second run finds
+ * them unchanged, and a same-named table with other columns (here: a tile table of the old
+ * one-row-per-tile shape, made by hand) is refused before anything changes, by `apply` and
+ * by the store that the materializer uses, each naming the columns that differ.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import cassandra from 'cassandra-driver';
+import { compileRepository } from '../../compiler/project/repository.js';
+import { runtimeGroup } from '../../compiler/targets/runtime-group.js';
+import { CassandraStore } from '../../runtime/stores/cassandra-store.js';
+import { serviceConfig } from '../../scripts/services/config.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function palette(cwd: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'compiler/cli/main.ts'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+}
+
+test('palette apply creates the packed online tables, finds them unchanged, refuses a table of another shape', { timeout: 180_000 }, async () => {
+  const { cassandra: c } = serviceConfig();
+  const keyspace = `palette_apply_it_${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'palette-apply-'));
+  cpSync(join(root, 'examples', 'rides'), dir, { recursive: true });
+  writeFileSync(join(dir, 'palette.yaml'), `name: rides
+definitions: definitions
+build: build
+online:
+  store: cassandra
+  cassandra:
+    contactPoints: ["${c.host}:${c.port}"]
+    localDataCenter: ${c.localDataCenter}
+    keyspace: ${keyspace}
+`);
+  const admin = new cassandra.Client({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter });
+  const columns = async (table: string) => new Map((await admin.execute('SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, table], { prepare: true }))
+    .rows.map((r) => [r.column_name as string, `${r.type as string} ${r.kind as string}`]));
+  try {
+    const first = palette(dir, 'apply', '--online-only');
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`create Cassandra keyspace ${keyspace} if needed and table\\(s\\)`));
+    assert.match(first.stdout, /applied/);
+
+    const repo = await compileRepository([], join(dir, 'palette.yaml'));
+    const windowed = repo.result.registry!.groups.find((g) => g.kind === 'windowed')!;
+    const tiles = await columns(windowed.layout.online.table);
+    const keyCols = windowed.layout.online.partitionKey.map((k) => k.name);
+    assert.deepEqual([...tiles.keys()].sort(), [...keyCols, 'hop_ms', 'stream_offset', 'stream_partition', 'tiles', 'updated_at'].sort());
+    assert.equal(tiles.get('tiles'), 'map<timestamp, blob> regular');
+    assert.equal(tiles.get('hop_ms'), 'bigint clustering');
+    assert.equal(tiles.get('stream_partition'), 'int clustering');
+    for (const k of keyCols) assert.equal(tiles.get(k)?.endsWith('partition_key'), true);
+
+    const second = palette(dir, 'apply', '--online-only');
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, new RegExp(`unchanged: Cassandra table ${keyspace}\\.${windowed.layout.online.table}`));
+    assert.doesNotMatch(second.stdout, /create Cassandra/);
+
+    // The same table name with the old one-row-per-tile shape.
+    const t = windowed.layout.online.table;
+    await admin.execute(`DROP TABLE ${keyspace}.${t}`);
+    const keyDdl = windowed.layout.online.partitionKey.map((k) => `${k.name} text`).join(', ');
+    await admin.execute(`CREATE TABLE ${keyspace}.${t} (${keyDdl}, hop_ms bigint, tile_start timestamp, stream_partition int, a0_n bigint, stream_offset bigint, updated_at timestamp, PRIMARY KEY ((${keyCols.join(', ')}), hop_ms, tile_start, stream_partition))`);
+    const refused = palette(dir, 'apply', '--online-only');
+    assert.equal(refused.status, 1, refused.stdout);
+    assert.match(refused.stderr, /refusing to apply/);
+    assert.match(refused.stderr, new RegExp(`Cassandra table ${keyspace}\\.${t} exists with other columns`));
+    assert.match(refused.stderr, /tiles/);
+    assert.doesNotMatch(refused.stdout, /applied/);
+
+    const store = new CassandraStore({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter, keyspace, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
+    try {
+      const g = runtimeGroup(repo.result.registry!, windowed);
+      await assert.rejects(store.ensureTables([g]), (e: Error) => {
+        assert.match(e.message, new RegExp(`Cassandra table ${keyspace}\\.${t} of ${windowed.name} exists with other columns than this Palette writes`));
+        assert.match(e.message, /missing column tiles map<timestamp, blob>/);
+        assert.match(e.message, /unexpected column tile_start timestamp/);
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => {});
+    await admin.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
