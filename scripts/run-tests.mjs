@@ -3,9 +3,9 @@
 //   node scripts/run-tests.mjs unit   fast tests: no external services
 //   node scripts/run-tests.mjs all    every test (what `npm test` and CI run)
 // Test files are test/**/*.test.ts. Files under test/integration/ need real services.
-// --test-force-exit: a test file's process ends when its tests are done, even if a client
-// library still holds a handle (a driver reconnecting to a server a fault test stopped):
-// results are unaffected, and one stray timer cannot hang the whole run.
+// No --test-force-exit: with files running in parallel it silently drops test verdicts
+// (nodejs/node#64833; seen here as 17 tests missing from a passing run). A test file whose
+// client library may outlive its tests ends its own process (test/integration/sidecar-cassandra.test.ts).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -60,7 +60,7 @@ if (mode === 'all' && files.some(isIntegration)) {
 let status = 1;
 try {
   if (!signalled) {
-    child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', ...extra, ...files], {
+    child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...extra, ...files], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, TZ: 'UTC' },
