@@ -19,8 +19,6 @@
  * Results: bench/results/materializer.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -32,6 +30,7 @@ import { GroupEvaluator } from '../runtime/serving/group-evaluator.js';
 import { CassandraStore } from '../runtime/stores/cassandra-store.js';
 import { KafkaSource } from '../runtime/stream/kafka-source.js';
 import { serviceConfig } from '../scripts/services/config.mjs';
+import { processCpuMs, selfCpuMs, servicePid } from './lib/process-cpu.js';
 import { percentile, writeResults } from './lib/results.js';
 
 const svc = serviceConfig();
@@ -159,25 +158,9 @@ async function produce(): Promise<void> {
 
 // ---------------------------------------------------------------- helpers
 
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number | null): number {
-  if (!pid) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100/s)
-  } catch {
-    return NaN;
-  }
-}
-
-function servicePid(name: string): number | null {
-  const f = join(svc.runDir, 'pids', `${name}.pid`);
-  return existsSync(f) ? Number(readFileSync(f, 'utf8')) : null;
-}
-
 function cpuSnapshot(): Record<string, number> {
-  const self = process.cpuUsage();
-  return { materializer: (self.user + self.system) / 1e6, kafka: cpuSeconds(servicePid('kafka')), cassandra: cpuSeconds(servicePid('cassandra')) };
+  const sec = (ms: number | null) => (ms === null ? NaN : ms / 1000);
+  return { materializer: selfCpuMs() / 1000, kafka: sec(processCpuMs(servicePid('kafka'))), cassandra: sec(processCpuMs(servicePid('cassandra'))) };
 }
 
 function cpuDelta(a: Record<string, number>, b: Record<string, number>, secs: number): Record<string, string> {

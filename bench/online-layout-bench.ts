@@ -13,9 +13,8 @@
  * Figures: Cassandra CPU µs per operation (from /proc), client CPU µs per operation.
  * Results: bench/results/online-layout.json.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
+import { processCpuMs, selfCpuMs, servicePid } from './lib/process-cpu.js';
 import { writeResults } from './lib/results.js';
 
 const arg = (name: string, d: number) => { const i = process.argv.indexOf(`--${name}`); return i < 0 ? d : Number(process.argv[i + 1]); };
@@ -26,12 +25,10 @@ const KS = 'palette_layout_bench';
 const port = Number(process.env.PALETTE_CASSANDRA_PORT ?? 9042);
 
 function cassandraCpuMs(): number {
-  const dir = process.env.PALETTE_SERVICES_DIR ?? join(process.env.PALETTE_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'palette'), 'run');
-  const pid = Number(readFileSync(join(dir, 'pids', 'cassandra.pid'), 'utf8'));
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  const ms = processCpuMs(servicePid('cassandra'));
+  if (ms === null) throw new Error('no local Cassandra (npm run services -- up cassandra)');
+  return ms;
 }
-const selfCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 async function run(n: number, concurrency: number, op: (i: number) => Promise<unknown>) {
   const c0 = cassandraCpuMs();

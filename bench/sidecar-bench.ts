@@ -39,6 +39,7 @@ import { CassandraStore } from '../runtime/stores/cassandra-store.js';
 import { cassandraTable } from '../runtime/stores/cql.js';
 import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
+import { processCpuMs, selfCpuMs, servicePid } from './lib/process-cpu.js';
 import { writeResults } from './lib/results.js';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -98,24 +99,6 @@ group profile on driver from profiles {
 }
 model m20 { features trip_stats.*, quality.*, profile.* }
 `;
-
-/** CPU time (user + system, ms) a process has used so far, from /proc; null where there is none. */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks of 10 ms
-  } catch {
-    return null;
-  }
-}
-
-function cassandraPid(): number | undefined {
-  try {
-    return Number(readFileSync(join(process.env.PALETTE_SERVICES_DIR ?? join(process.env.PALETTE_CACHE_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'palette'), 'run'), 'pids', 'cassandra.pid'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 const driverId = (i: number) => `d${String(i).padStart(6, '0')}`;
 
@@ -244,10 +227,10 @@ async function main(): Promise<void> {
   // the value row), decoded by the driver; the raw client does not decode the tile blobs.
   const reads = b.manifest.groups.map((g) => {
     const t = cassandraTable(g.layout.online);
-    const cols = g.kind === 'windowed' ? 'hop_ms, stream_partition, tiles, stream_offset, updated_at' : [...t.partitionKey, ...t.columns].map((c) => c.name).join(', ');
+    const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
     return { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
   });
-  const cassPid = cassandraPid();
+  const cassPid = servicePid('cassandra');
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
@@ -286,21 +269,20 @@ async function main(): Promise<void> {
     sc = await startSidecar(b.manifest);
     pool = new Pool(`http://127.0.0.1:${sc.port}`, { connections: 64, pipelining: 1 });
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
-    const selfMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-    const c0 = cpuMs(cassPid);
-    const sc0 = cpuMs(sc.child.pid);
-    const g0 = selfMs();
+    const c0 = processCpuMs(cassPid);
+    const sc0 = processCpuMs(sc.child.pid);
+    const g0 = selfCpuMs();
     const s = await runOpenLoop(sidecarFn, opts);
-    const genSidecarUs = perRequest(g0, selfMs(), s.sent);
-    const sidecarCpuUs = perRequest(sc0, cpuMs(sc.child.pid), s.sent);
+    const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
+    const sidecarCpuUs = perRequest(sc0, processCpuMs(sc.child.pid), s.sent);
     await stopSidecar();
-    const cassCpuSidecarUs = perRequest(c0, cpuMs(cassPid), s.sent);
+    const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
-    const c1 = cpuMs(cassPid);
-    const g1 = selfMs();
+    const c1 = processCpuMs(cassPid);
+    const g1 = selfCpuMs();
     const r = await runOpenLoop(rawFn, opts);
-    const rawClientUs = perRequest(g1, selfMs(), r.sent);
-    const cassCpuRawUs = perRequest(c1, cpuMs(cassPid), r.sent);
+    const rawClientUs = perRequest(g1, selfCpuMs(), r.sent);
+    const cassCpuRawUs = perRequest(c1, processCpuMs(cassPid), r.sent);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
     console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs, load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);

@@ -13,13 +13,13 @@
  * table comment (metadata) is altered in place.
  */
 import type { Command } from 'commander';
-import type { OfflineTable, OnlineTable } from '../../runtime/contracts/index.js';
+import type { OfflineTable } from '../../runtime/contracts/index.js';
 import { UserError } from '../../runtime/errors.js';
 import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { hiveType } from '../targets/type-mapping.js';
-import { cassandraTable } from '../../runtime/stores/cql.js';
+import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
 
 export interface ColumnSpec {
@@ -143,14 +143,6 @@ async function planHive(registry: Registry, config: { host: string; port: number
   return { steps, conflicts, close: () => hive.close() };
 }
 
-function cassandraSpec(keyspace: string, t: OnlineTable): TableSpec {
-  return {
-    name: `${keyspace}.${t.table}`,
-    columns: (({ partitionKey, clustering, columns }) => [...partitionKey, ...clustering, ...columns])(cassandraTable(t)).map((c) => ({ name: c.name, type: c.type })),
-    partitions: [],
-  };
-}
-
 async function planCassandra(registry: Registry, online: import('../../runtime/config/palette-config.js').PaletteConfig['online'], say: (s: string) => void): Promise<{ steps: Step[]; conflicts: string[]; close: () => Promise<void> }> {
   const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
   const groups = registry.groups.map((g) => runtimeGroup(registry, g));
@@ -171,25 +163,24 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
       throw new UserError(`cannot connect to Cassandra at ${c.contactPoints.join(', ')}: ${(e as Error).message}`, 'is Cassandra running? (`npm run services -- up cassandra`)');
     }
     close = async () => { await client.shutdown(); await store.close(); };
-    const rows = (await client.execute('SELECT table_name, column_name, type, position, kind FROM system_schema.columns WHERE keyspace_name = ?', [c.keyspace], { prepare: true })).rows;
-    const byTable = new Map<string, ColumnSpec[]>();
+    const rows = (await client.execute('SELECT table_name, column_name, type FROM system_schema.columns WHERE keyspace_name = ?', [c.keyspace], { prepare: true })).rows;
+    const byTable = new Map<string, Map<string, string>>();
     for (const r of rows) {
-      const list = byTable.get(r.table_name as string) ?? [];
-      list.push({ name: r.column_name as string, type: r.type as string });
-      byTable.set(r.table_name as string, list);
+      const cols = byTable.get(r.table_name as string) ?? new Map<string, string>();
+      cols.set(r.column_name as string, r.type as string);
+      byTable.set(r.table_name as string, cols);
     }
     for (const g of groups) {
-      const want = cassandraSpec(c.keyspace, g.layout.online);
+      const name = `${c.keyspace}.${g.layout.online.table}`;
       const have = byTable.get(g.layout.online.table);
       if (!have) {
-        creates.push(`${want.name} (${g.name} ${g.version})`);
+        creates.push(`${name} (${g.name} ${g.version})`);
         continue;
       }
-      // Cassandra lists columns alphabetically: compare as sets.
-      const sorted = (cols: readonly ColumnSpec[]) => [...cols].sort((a, b) => a.name.localeCompare(b.name));
-      const diff = tableConflicts({ ...want, columns: sorted(want.columns) }, { name: want.name, columns: sorted(have), partitions: [] });
-      if (diff.length > 0) conflicts.push(`Cassandra table ${want.name} exists with other columns than version ${g.version} of ${g.name} needs:\n    ${diff.join('\n    ')}`);
-      else say(`unchanged: Cassandra table ${want.name}`);
+      // The same check the store makes before it writes (runtime/stores/cql.ts).
+      const diff = cassandraColumnConflicts(cassandraTable(g.layout.online), have);
+      if (diff.length > 0) conflicts.push(`Cassandra table ${name} exists with other columns than version ${g.version} of ${g.name} needs:\n    ${diff.join('\n    ')}`);
+      else say(`unchanged: Cassandra table ${name}`);
     }
   }
   const what = online.store === 'cassandra'

@@ -32,11 +32,12 @@ import {
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
-import { TILES_MAP_COLUMN, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
+import { TILES_MAP_COLUMN, cassandraColumnConflicts, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
 import { type HopCodec, tileCodecs } from './tile-codec.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
 
 const { types } = cassandra;
+const LONG: PalType = { kind: 'scalar', name: 'long', nullable: true };
 
 export interface CassandraStoreOptions {
   readonly contactPoints: readonly string[];
@@ -162,15 +163,7 @@ export class CassandraStore implements OnlineStore {
   private async checkColumns(group: GroupRuntime): Promise<void> {
     const spec = cassandraTable(group.layout.online);
     const rs = await this.client.execute('SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [this.ks, spec.table], { prepare: true });
-    const have = new Map(rs.rows.map((r) => [r.get('column_name') as string, r.get('type') as string]));
-    const diff: string[] = [];
-    for (const c of [...spec.partitionKey, ...spec.clustering, ...spec.columns]) {
-      const t = have.get(c.name);
-      if (t === undefined) diff.push(`missing column ${c.name} ${c.type}`);
-      else if (t !== c.type) diff.push(`column ${c.name} is ${t}, not ${c.type}`);
-      have.delete(c.name);
-    }
-    for (const [name, t] of have) diff.push(`unexpected column ${name} ${t}`);
+    const diff = cassandraColumnConflicts(spec, new Map(rs.rows.map((r) => [r.get('column_name') as string, r.get('type') as string])));
     if (diff.length) {
       throw new UserError(`Cassandra table ${this.ks}.${spec.table} of ${group.name} exists with other columns than this Palette writes: ${diff.join('; ')}`,
         'it was made by another Palette version or by hand: drop it (`palette upload` and the materializer rebuild it) or use another keyspace');
@@ -188,7 +181,8 @@ export class CassandraStore implements OnlineStore {
       const set = `SET ${TILES_MAP_COLUMN} = ${TILES_MAP_COLUMN} + ?, ${STREAM_OFFSET_COLUMN} = ?, ${UPDATED_AT_COLUMN} = ?`;
       s = {
         table: t,
-        select: `SELECT ${TILE_HOP_COLUMN}, ${STREAM_PARTITION_COLUMN}, ${TILES_MAP_COLUMN}, ${STREAM_OFFSET_COLUMN}, ${UPDATED_AT_COLUMN} FROM ${table} WHERE ${where}`,
+        // Every column but the key: hop_ms, stream_partition, tiles, stream_offset, updated_at.
+        select: `SELECT ${(({ clustering, columns }) => [...clustering, ...columns])(cassandraTable(t)).map((c) => c.name).join(', ')} FROM ${table} WHERE ${where}`,
         insert: null,
         addTiles: `UPDATE ${table} ${set} WHERE ${row}`,
         addTilesFenced: `UPDATE ${table} USING TIMESTAMP ? ${set} WHERE ${row}`,
@@ -234,13 +228,12 @@ export class CassandraStore implements OnlineStore {
     const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
     const out: TileRow[] = [];
     for (const r of rs.rows) {
-      const hopMs = longOf(r.get(TILE_HOP_COLUMN));
+      const hopMs = fromCassandra(r.get(TILE_HOP_COLUMN), LONG) as number;
       const codec = s.codecs.get(hopMs);
       const tiles = r.get(TILES_MAP_COLUMN) as Map<Date, Buffer> | null;
       if (!codec || !tiles) continue; // a hop this version has no aggregation with, or a row whose tiles all expired
       const streamPartition = r.get(STREAM_PARTITION_COLUMN) as number;
-      const off = r.get(STREAM_OFFSET_COLUMN);
-      const streamOffset = off === null || off === undefined ? null : longOf(off);
+      const streamOffset = fromCassandra(r.get(STREAM_OFFSET_COLUMN), LONG) as number | null;
       const upd = r.get(UPDATED_AT_COLUMN) as Date | null;
       const updatedAt = upd ? upd.getTime() : null;
       for (const [start, blob] of tiles) {
@@ -363,11 +356,6 @@ export class CassandraStore implements OnlineStore {
   async close(): Promise<void> {
     await this.client.shutdown();
   }
-}
-
-/** A bigint column's value (the driver's Long) as a number. */
-function longOf(v: unknown): number {
-  return typeof v === 'number' ? v : (v as cassandra.types.Long).toNumber();
 }
 
 /** The identity of an entity partition (its key values), to group rows per partition. */

@@ -65,6 +65,24 @@ export function cassandraTable(t: OnlineTable): CassandraTableSpec {
   };
 }
 
+/**
+ * How an existing table (column name → CQL type, as system_schema.columns lists them) differs
+ * from `spec`, as phrases; empty when it has exactly the spec's columns. Used by `palette
+ * apply` before it changes anything and by the Cassandra store before it writes.
+ */
+export function cassandraColumnConflicts(spec: CassandraTableSpec, have: ReadonlyMap<string, string>): string[] {
+  const left = new Map(have);
+  const out: string[] = [];
+  for (const c of [...spec.partitionKey, ...spec.clustering, ...spec.columns]) {
+    const t = left.get(c.name);
+    if (t === undefined) out.push(`missing column ${c.name} ${c.type}`);
+    else if (t !== c.type) out.push(`column ${c.name} is ${t}, not ${c.type}`);
+    left.delete(c.name);
+  }
+  for (const [name, t] of left) out.push(`unexpected column ${name} ${t}`);
+  return out;
+}
+
 export function createTableCql(keyspace: string, layout: Pick<GroupLayout, 'online' | 'aggregations'>, comment: string): string {
   const t = cassandraTable(layout.online);
   const cols = [...t.partitionKey, ...t.clustering, ...t.columns].map((c) => `  ${c.name} ${c.type}`);
