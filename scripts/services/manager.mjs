@@ -56,10 +56,12 @@ const starters = {
     const lib = join(home, 'lib');
     const jamm = readdirSync(lib).find((f) => /^jamm-.*\.jar$/.test(f));
     const heap = env.PALETTE_CASSANDRA_HEAP || '1g';
+    // Optional GC log (its pauses set the tail of every read latency measured against it).
+    const gcLog = env.PALETTE_CASSANDRA_GC_LOG ? [`-Xlog:gc:file=${env.PALETTE_CASSANDRA_GC_LOG}`] : [];
     return {
       cmd: 'java',
       args: [
-        `-Xms${heap}`, `-Xmx${heap}`, '-Xss256k', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError',
+        `-Xms${heap}`, `-Xmx${heap}`, '-Xss256k', '-XX:+UseG1GC', ...gcLog, '-XX:+ExitOnOutOfMemoryError',
         '-Dpalette.service=cassandra', `-javaagent:${join(lib, jamm)}`, ...jpms,
         '-Dio.netty.tryReflectionSetAccessible=true', '-Djava.net.preferIPv4Stack=true', '-Dchronicle.analytics.disable=true',
         `-Dcassandra.config=file://${join(p.conf, 'cassandra.yaml')}`, `-Dcassandra.storagedir=${p.data}`,
