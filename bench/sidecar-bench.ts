@@ -1,25 +1,38 @@
 /**
  * Sidecar latency against real Cassandra (issue 7).
  *
- *   npm run services -- up cassandra
+ *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20] [--deadline-ms 1000] [--reload]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin]
+ *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
  * windowed groups (written through the Cassandra store, one partition per driver and group)
  * and a snapshot group (one value row per driver), in keyspace `palette_bench`; kept across
  * runs (--reload writes it again). Model `bench.m20`: 20 features from the 3 groups.
  *
- * The sidecar is `palette serve` (the built CLI, bin/palette.js) in its own process (cache off) with a 1 s deadline rather
- * than the default 100 ms: a read that misses the deadline is an error, not a latency, so a
- * tight deadline would drop exactly the slow requests from the figures (they are counted as
- * errors either way). This process is the open-loop load generator (undici; bench/lib/open-loop.ts: latency
- * from each request's due time, loopback only, bounded in count and time) and, in the same
- * run, a raw cassandra-driver client that reads the same three partitions per request with
- * the same prepared statements and waits for all three: the floor the sidecar is measured
- * against. Each rate runs sidecar then raw, with a 2 s warm-up not measured; each sidecar
- * run gets a fresh `palette serve` process (warmed up at 300/s for 3 s), so that the backlog
- * of an overloaded run does not spill into the next.
+ * The sidecar is `palette serve` (the built CLI, bin/palette.js) in its own process (cache
+ * off) with a 1 s deadline rather than the default 100 ms: a read that misses the deadline is
+ * an error, not a latency, so a tight deadline would drop exactly the slow requests from the
+ * figures (they are counted as errors either way).
+ *
+ * This process is the open-loop load generator (bench/lib/open-loop.ts: requests leave at
+ * their due times, paced by a worker thread to a few tens of µs; latency from each request's
+ * due time; loopback only, bounded in count and time) with a lean HTTP client
+ * (bench/lib/http-load-client.ts), and, in the same run, a raw cassandra-driver client with
+ * the store's driver settings that reads the same three partitions per request with the same
+ * prepared statements and waits for all three: the floor the sidecar is measured against.
+ * Each rate runs sidecar then raw, with a 2 s warm-up not measured; each sidecar run gets a
+ * fresh `palette serve` process (warmed up at 300/s for 3 s), so that the backlog of an
+ * overloaded run does not spill into the next.
+ *
+ * --pin puts Cassandra on its own CPU and the sidecar, generator and raw client on the other
+ * (bench/lib/cpu-pinning.ts), as Cassandra and the serving pod are apart in production.
+ * Cassandra's heap and collector are recorded with the results: with G1 on a 1 GiB heap its
+ * young pauses (tens of ms every few seconds) are the p99 of every client, raw included.
+ *
+ * Per run it also prints the sidecar's own view from its /metrics (share of requests over
+ * 5 ms by its clock, its GC, its event-loop lag), its kernel CPU share and the CPU steal.
  *
  * Writes bench/results/sidecar.json.
  */
@@ -29,7 +42,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
-import { Pool } from 'undici';
 import { compileSources } from '../compiler/compile.js';
 import { materializerPlan } from '../compiler/targets/materializer-plan-target.js';
 import { servingManifest } from '../compiler/targets/serving-manifest-target.js';
@@ -39,15 +51,21 @@ import { CassandraStore } from '../runtime/stores/cassandra-store.js';
 import { cassandraTable } from '../runtime/stores/cql.js';
 import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
-import { processCpuMs, selfCpuMs, servicePid } from './lib/process-cpu.js';
+import { type Pinning, pinServerApart } from './lib/cpu-pinning.js';
+import { HttpLoadClient } from './lib/http-load-client.js';
+import { jvmFlags, machineCpuJiffies, processCpuMs, processSysCpuMs, selfCpuMs, servicePid, stealPercent } from './lib/process-cpu.js';
 import { writeResults } from './lib/results.js';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const ENTITIES = Number(arg('--entities', '100000'));
 const RATES = arg('--rates', '500,1000,2000,5000').split(',').map(Number);
 const SECONDS = Number(arg('--seconds', '20'));
-const BATCH_RATES = arg('--batch-rates', '5,20').split(',').map(Number);
+const BATCH_RATES = arg('--batch-rates', '5,20').split(',').filter((x) => x !== '' && x !== 'none').map(Number);
 const DEADLINE_MS = Number(arg('--deadline-ms', '1000'));
+/** Extra Node flags for the sidecar process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
+const SIDECAR_NODE_ARGS = arg('--sidecar-node-args', '').split(/\s+/).filter(Boolean);
+/** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
+const PIN = process.argv.includes('--pin');
 const BATCH = 100;
 const KEYSPACE = 'palette_bench';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -181,7 +199,7 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   writeFileSync(join(work, 'build', 'serving-manifest.json'), JSON.stringify(manifest));
   writeFileSync(join(work, 'palette.yaml'), `name: bench\nbuild: build\nonline:\n  store: cassandra\n  cassandra: { contactPoints: ["${host}:${cport}"], keyspace: ${KEYSPACE} }\nserving: { port: 0 }\n`);
   // The built CLI (bin/palette.js → dist/), as users run it; main() builds it first.
-  const child = spawn(process.execPath, [join(root, 'bin/palette.js'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS)], {
+  const child = spawn(process.execPath, [...SIDECAR_NODE_ARGS, join(root, 'bin/palette.js'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS)], {
     cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -196,19 +214,68 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   return { child, port };
 }
 
+/** The sidecar's /metrics as series → value (text format, one sample per line). */
+async function scrape(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+/**
+ * What the sidecar saw of a measured run, from two scrapes of its /metrics around it: the
+ * share of /v1/features requests it answered in over 5 ms (its own clock: from request
+ * received to response sent), and its own garbage collector's pauses. Together with the
+ * client-side figures they tell the sidecar's share of the tail from the machine's.
+ */
+function sidecarView(before: Map<string, number>, after: Map<string, number>) {
+  const sum = (m: Map<string, number>, pred: (k: string) => boolean) => [...m].filter(([k]) => pred(k)).reduce((a, [, v]) => a + v, 0);
+  const route = (k: string) => k.includes('route="/v1/features"') && k.includes('code="200"');
+  const d = (pred: (k: string) => boolean) => sum(after, pred) - sum(before, pred);
+  const count = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_count') && route(k));
+  const under5 = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes('le="0.005"'));
+  const gc = (kind: string) => ({
+    count: d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_count') && k.includes(`kind="${kind}"`)),
+    ms: Math.round(d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_sum') && k.includes(`kind="${kind}"`)) * 1000),
+    over10ms: d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_count') && k.includes(`kind="${kind}"`))
+      - d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_bucket') && k.includes(`kind="${kind}"`) && k.includes('le="0.01"')),
+  });
+  const les = ['0.001', '0.002', '0.003', '0.005', '0.01', '0.025', '0.05'];
+  const serverMsAtOrUnder = Object.fromEntries(les.map((le) => [String(Number(le) * 1000), d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes(`le="${le}"`))]));
+  return {
+    requests: count,
+    serverMsAtOrUnder,
+    overFiveMsPercent: count > 0 ? Math.round(((count - under5) / count) * 10000) / 100 : null,
+    gcMinor: gc('minor'), gcMajor: gc('major'), gcIncremental: gc('incremental'),
+    eventLoopLagMs: Object.fromEntries(['p50', 'p90', 'p99', 'max'].map((q) => [q, Math.round((after.get(`palette_sidecar_nodejs_eventloop_lag_${q === 'max' ? 'max' : q}_seconds`) ?? NaN) * 10000) / 10])),
+  };
+}
+
 async function main(): Promise<void> {
   execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' }); // dist/ for bin/palette.js
   const b = compileBench();
   const m = b.manifest.models[0];
   console.log(`model ${m.name}: ${m.features.length} features from ${m.groups.length} groups`);
   const now = await load(b, process.argv.includes('--reload'));
+  const cassPid = servicePid('cassandra');
+  console.log(`Cassandra (pid ${cassPid ?? 'not started by npm run services'}): ${jvmFlags(cassPid).join(' ')}`);
+  let pinning: Pinning | null = null;
+  if (PIN) {
+    if (!cassPid) throw new Error('--pin: no Cassandra started by `npm run services` to pin (its pid file is missing)');
+    pinning = pinServerApart(cassPid);
+    console.log(`pinned: Cassandra on CPU ${pinning.server.join(',')}, sidecar + load generator + raw client on CPU ${pinning.clients.join(',')}`);
+  }
   // A fresh sidecar for each measurement: an overloaded run must not leave its backlog to the next.
   let sc = await startSidecar(b.manifest);
-  // The load generator's HTTP client: undici (a fraction of node:http's CPU per request,
-  // which matters on 2 vCPUs shared with the sidecar and Cassandra).
-  let pool = new Pool(`http://127.0.0.1:${sc.port}`, { connections: 64, pipelining: 1 });
+  // The load generator's HTTP client: bench/lib/http-load-client.ts, the least CPU per
+  // request (it shares the cores with the sidecar it measures).
+  let pool = new HttpLoadClient('127.0.0.1', sc.port, 64);
   const stopSidecar = async () => {
-    await pool.destroy();
+    pool.close();
     const exited = new Promise<void>((r) => { if (sc.child.exitCode !== null) r(); else sc.child.once('exit', () => r()); });
     sc.child.kill('SIGTERM');
     const timer = setTimeout(() => sc.child.kill('SIGKILL'), 15_000);
@@ -219,7 +286,8 @@ async function main(): Promise<void> {
     contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1',
     policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
     queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
-    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+    // The Cassandra store's driver settings (runtime/stores/cassandra-store.ts): one connection.
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
     encoding: { map: Map },
   });
   await raw.connect();
@@ -230,14 +298,13 @@ async function main(): Promise<void> {
     const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
     return { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
   });
-  const cassPid = servicePid('cassandra');
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
   const post = async (body: string): Promise<void> => {
-    const res = await pool.request({ method: 'POST', path: '/v1/features', headers: { 'content-type': 'application/json' }, body });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+    const res = await pool.post('/v1/features', body);
+    const text = res.body;
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
     // A read that failed or missed the deadline is an error of the run, not a fast answer.
     if (text.includes('"status":"error"')) throw new Error(`error status: ${text.slice(0, 300)}`);
   };
@@ -267,27 +334,36 @@ async function main(): Promise<void> {
     const perRequest = (before: number | null, after: number | null, n: number) => (before === null || after === null ? null : Math.round(((after - before) * 1000) / n));
     await stopSidecar();
     sc = await startSidecar(b.manifest);
-    pool = new Pool(`http://127.0.0.1:${sc.port}`, { connections: 64, pipelining: 1 });
+    pool = new HttpLoadClient('127.0.0.1', sc.port, 64);
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
+    const m0 = await scrape(sc.port);
+    const j0 = machineCpuJiffies();
     const c0 = processCpuMs(cassPid);
     const sc0 = processCpuMs(sc.child.pid);
+    const scSys0 = processSysCpuMs(sc.child.pid);
     const g0 = selfCpuMs();
     const s = await runOpenLoop(sidecarFn, opts);
     const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
     const sidecarCpuUs = perRequest(sc0, processCpuMs(sc.child.pid), s.sent);
+    const sidecarSysUs = perRequest(scSys0, processSysCpuMs(sc.child.pid), s.sent);
+    const stealSidecar = stealPercent(j0, machineCpuJiffies());
+    const view = sidecarView(m0, await scrape(sc.port));
     await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
+    console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     const c1 = processCpuMs(cassPid);
     const g1 = selfCpuMs();
+    const j1 = machineCpuJiffies();
     const r = await runOpenLoop(rawFn, opts);
+    const stealRaw = stealPercent(j1, machineCpuJiffies());
     const rawClientUs = perRequest(g1, selfCpuMs(), r.sent);
     const cassCpuRawUs = perRequest(c1, processCpuMs(cassPid), r.sent);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
-    console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs, load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, sidecar: s, raw: r, p99Ratio: ratio,
-      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
+    console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarOwnView: view, raw: r, p99Ratio: ratio,
+      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
   };
   try {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
@@ -295,11 +371,14 @@ async function main(): Promise<void> {
   } finally {
     await stopSidecar();
     await raw.shutdown();
+    pinning?.release();
   }
   const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
-  const path = writeResults('sidecar', `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',')} --deadline-ms ${DEADLINE_MS}`, {
-    entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length }, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off`, runs, goals,
+  const path = writeResults('sidecar', `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',')} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}`, {
+    entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
+    cassandraJvm: jvmFlags(cassPid),
+    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off`, runs, goals,
   });
   console.log(`goals at 2000/s: ${JSON.stringify(goals)}\nwrote ${path}`);
 }

@@ -7,7 +7,34 @@
  * Bounded in count and time: it stops issuing at `maxRequests` or `durationMs`, and waits at
  * most `drainMs` for the last answers (anything still out is counted as timed out).
  */
+import { Worker } from 'node:worker_threads';
 import { percentile } from './results.js';
+
+/**
+ * The pacer: a worker thread that sleeps until the next request is due (Atomics.wait, whose
+ * timeout has sub-millisecond precision, unlike Node's timers' 1 ms ticks) and then posts the
+ * index of the last request due. It never spins: it is awake only to post. Times are epoch
+ * milliseconds (timeOrigin + now()), the one clock both threads share.
+ */
+const PACER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { intervalMs, count } = workerData;
+const cell = new Int32Array(new SharedArrayBuffer(4));
+const now = () => performance.timeOrigin + performance.now();
+parentPort.once('message', (start) => {
+let next = 0;
+while (next < count) {
+  const wait = start + next * intervalMs - now();
+  if (wait > 0.02) Atomics.wait(cell, 0, 0, wait);
+  const elapsed = now() - start;
+  let last = next;
+  while (last + 1 < count && (last + 1) * intervalMs <= elapsed) last++;
+  parentPort.postMessage(last);
+  next = last + 1;
+}
+});
+parentPort.postMessage(-1); // ready
+`;
 
 export interface OpenLoopOptions {
   /** Requests per second. */
@@ -35,6 +62,8 @@ export interface OpenLoopResult {
   readonly mean: number;
   /** Most late the generator itself was in sending a request (ms): a check that the client kept up. */
   readonly maxSendLagMs: number;
+  /** Mean of that lateness (ms): how precisely requests left on time. */
+  readonly meanSendLagMs: number;
   readonly firstError: string | null;
 }
 
@@ -49,7 +78,8 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
   let outstanding = 0;
   let sent = 0;
   let maxSendLag = 0;
-  const t0 = performance.now();
+  let sumSendLag = 0;
+  let t0 = performance.now();
   let allSent!: () => void;
   const sending = new Promise<void>((r) => { allSent = r; });
   let drained: (() => void) | null = null;
@@ -59,6 +89,7 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
     sent++;
     const lag = performance.now() - due;
     if (lag > maxSendLag) maxSendLag = lag;
+    sumSendLag += lag;
     send(i).then(
       () => {
         if (due - t0 >= warmup) latencies.push(performance.now() - due);
@@ -73,24 +104,23 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
     });
   };
 
+  // How many requests this run sends: every due time before durationMs, at most maxRequests.
+  const count = Math.min(opts.maxRequests, Math.ceil(opts.durationMs / intervalMs));
+  const pacer = new Worker(PACER, { eval: true, workerData: { intervalMs, count } });
+  await new Promise<void>((resolve, reject) => { pacer.once('message', () => resolve()); pacer.once('error', reject); });
+  t0 = performance.now();
+  pacer.postMessage(performance.timeOrigin + t0);
   let next = 0;
-  const tick = () => {
-    const now = performance.now();
-    const elapsed = now - t0;
-    while (next < opts.maxRequests && next * intervalMs <= elapsed && next * intervalMs < opts.durationMs) {
-      issue(next, t0 + next * intervalMs);
-      next++;
-    }
-    if (next >= opts.maxRequests || next * intervalMs >= opts.durationMs) { allSent(); return; }
-    // Timers only, never a setImmediate spin: spinning would burn a whole core of the machine
-    // the server under test shares. Node's timers fire on 1 ms ticks, so at rates above
-    // 1,000/s requests leave in small bursts up to ~1 ms after they were due; latency is still
-    // measured from the due time, so that lag is counted against the server, never hidden.
-    const wait = t0 + next * intervalMs - performance.now();
-    setTimeout(tick, Math.max(1, Math.floor(wait)));
-  };
-  tick();
+  pacer.on('message', (last: number) => {
+    // Request i is due at t0 + i * interval on this thread's clock; its latency counts from
+    // then, so a late message (this thread busy) is counted against the server, never hidden.
+    for (; next <= last; next++) issue(next, t0 + next * intervalMs);
+    if (next >= count) allSent();
+  });
+  pacer.on('error', (e) => { firstError ??= `pacer: ${e.message}`; allSent(); });
+  if (count === 0) allSent();
   await sending;
+  await pacer.terminate();
   const elapsedMs = performance.now() - t0;
   if (outstanding > 0) {
     await Promise.race([
@@ -115,6 +145,7 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
     max: round(latencies[latencies.length - 1] ?? NaN),
     mean: round(mean),
     maxSendLagMs: round(maxSendLag),
+    meanSendLagMs: round(sumSendLag / Math.max(1, sent)),
     firstError,
   };
 }

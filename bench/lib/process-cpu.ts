@@ -17,6 +17,16 @@ export function processCpuMs(pid: number | null | undefined): number | null {
   }
 }
 
+/** Of that, the part spent in the kernel (system time), ms: syscalls, loopback TCP, page faults. */
+export function processSysCpuMs(pid: number | null | undefined): number | null {
+  if (!pid) return null;
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[12]) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU milliseconds this process has used so far. */
 export function selfCpuMs(): number {
   const u = process.cpuUsage();
@@ -27,4 +37,27 @@ export function selfCpuMs(): number {
 export function servicePid(name: string): number | null {
   const f = join(serviceConfig().runDir, 'pids', `${name}.pid`);
   return existsSync(f) ? Number(readFileSync(f, 'utf8')) : null;
+}
+
+/** The machine's CPU jiffies so far, and how many of them the hypervisor gave to other guests (steal). */
+export function machineCpuJiffies(): { total: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest and guest_nice are inside user/nice)
+  return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
+/** Percent of the machine's CPU time between two readings that was stolen by the hypervisor. */
+export function stealPercent(a: { total: number; steal: number }, b: { total: number; steal: number }): number {
+  const total = b.total - a.total;
+  return total > 0 ? Math.round(((b.steal - a.steal) / total) * 1000) / 10 : 0;
+}
+
+/** A process's JVM memory and GC flags (-Xm*, -XX:*GC*, -XX:*Heap*, ...) from its command line, to record with results. */
+export function jvmFlags(pid: number | null): string[] {
+  if (!pid) return [];
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => /^-Xm[sx]|^-XX:.*(GC|Heap|Pause|PreTouch|Threads)/.test(a));
+  } catch {
+    return [];
+  }
 }

@@ -58,10 +58,12 @@ const starters = {
     const heap = env.PALETTE_CASSANDRA_HEAP || '1g';
     // Optional GC log (its pauses set the tail of every read latency measured against it).
     const gcLog = env.PALETTE_CASSANDRA_GC_LOG ? [`-Xlog:gc:file=${env.PALETTE_CASSANDRA_GC_LOG}`] : [];
+    // Which collector, and its options: replaces the default below (space-separated JVM flags).
+    const gc = (env.PALETTE_CASSANDRA_GC_OPTS || '-XX:+UseG1GC').split(/\s+/).filter(Boolean);
     return {
       cmd: 'java',
       args: [
-        `-Xms${heap}`, `-Xmx${heap}`, '-Xss256k', '-XX:+UseG1GC', ...gcLog, '-XX:+ExitOnOutOfMemoryError',
+        `-Xms${heap}`, `-Xmx${heap}`, '-Xss256k', ...gc, ...gcLog, '-XX:+ExitOnOutOfMemoryError',
         '-Dpalette.service=cassandra', `-javaagent:${join(lib, jamm)}`, ...jpms,
         '-Dio.netty.tryReflectionSetAccessible=true', '-Djava.net.preferIPv4Stack=true', '-Dchronicle.analytics.disable=true',
         `-Dcassandra.config=file://${join(p.conf, 'cassandra.yaml')}`, `-Dcassandra.storagedir=${p.data}`,

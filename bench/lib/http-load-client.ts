@@ -1,0 +1,142 @@
+/**
+ * A minimal HTTP/1.1 keep-alive client for load generation on loopback: one request in
+ * flight per connection (no pipelining), up to `maxConnections` connections opened on
+ * demand, responses framed by Content-Length. It does the least a client can do per request
+ * (one socket write, one header scan), because on a small machine the load generator shares
+ * the cores with the server it measures: every microsecond it spends is taken from the
+ * server's tail latency. wrk and similar tools are written in C for the same reason.
+ *
+ * Not a general client: no chunked bodies, redirects or TLS; a response it cannot frame is
+ * an error that says why, and its connection is closed.
+ */
+import { Socket, connect } from 'node:net';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+interface Pending {
+  readonly resolve: (a: HttpAnswer) => void;
+  readonly reject: (e: Error) => void;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+class Connection {
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: Pending | null = null;
+  /** Body length of the response being read, once its header is parsed (-1 before). */
+  private need = -1;
+  private headerLength = 0;
+  private status = 0;
+  closed = false;
+
+  constructor(readonly socket: Socket, private readonly onFree: (c: Connection) => void, private readonly onClose: (c: Connection) => void) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.data(d));
+    const close = (e?: Error) => {
+      if (this.closed) return;
+      this.closed = true;
+      const p = this.pending;
+      this.pending = null;
+      p?.reject(e ?? new Error('connection closed by the server before the response'));
+      this.onClose(this);
+    };
+    socket.on('error', close);
+    socket.on('close', () => close());
+  }
+
+  send(head: string, body: string, p: Pending): void {
+    this.pending = p;
+    this.socket.write(head + body);
+  }
+
+  private fail(message: string): void {
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(new Error(message));
+    this.socket.destroy();
+  }
+
+  private data(d: Buffer): void {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    if (this.need < 0) {
+      const end = this.buf.indexOf(HEADER_END);
+      if (end < 0) return;
+      const head = this.buf.toString('latin1', 0, end);
+      this.status = Number(head.slice(9, 12));
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+      if (!m) return this.fail(`response without Content-Length (status ${this.status}): this client frames bodies by length only`);
+      this.need = Number(m[1]);
+      this.headerLength = end + 4;
+    }
+    if (this.buf.length < this.headerLength + this.need) return;
+    if (this.buf.length > this.headerLength + this.need) return this.fail('bytes after the response: the server answered more than was asked');
+    const body = this.buf.toString('utf8', this.headerLength);
+    const answer = { status: this.status, body };
+    this.buf = Buffer.alloc(0);
+    this.need = -1;
+    const p = this.pending;
+    this.pending = null;
+    this.onFree(this);
+    p?.resolve(answer);
+  }
+}
+
+export class HttpLoadClient {
+  private readonly idle: Connection[] = [];
+  private readonly all = new Set<Connection>();
+  private readonly waiting: { head: string; body: string; p: Pending }[] = [];
+  private opening = 0;
+
+  constructor(private readonly host: string, private readonly port: number, private readonly maxConnections = 64) {}
+
+  post(path: string, body: string, contentType = 'application/json'): Promise<HttpAnswer> {
+    const head = `POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    return new Promise((resolve, reject) => {
+      const p = { resolve, reject };
+      const c = this.idle.pop();
+      if (c) return c.send(head, body, p);
+      this.waiting.push({ head, body, p });
+      if (this.all.size + this.opening < this.maxConnections) this.open();
+    });
+  }
+
+  private open(): void {
+    this.opening++;
+    const socket = connect(this.port, this.host);
+    let connected = false;
+    socket.once('connect', () => {
+      connected = true;
+      this.opening--;
+      const c = new Connection(socket, (x) => this.free(x), (x) => {
+        this.all.delete(x);
+        const i = this.idle.indexOf(x);
+        if (i >= 0) this.idle.splice(i, 1);
+      });
+      this.all.add(c);
+      this.free(c);
+    });
+    socket.once('error', (e) => {
+      if (!connected) {
+        this.opening--;
+        // Nothing to send these on: fail what waits rather than hang.
+        for (const w of this.waiting.splice(0)) w.p.reject(new Error(`cannot connect to ${this.host}:${this.port}: ${e.message}`));
+      }
+    });
+  }
+
+  private free(c: Connection): void {
+    if (c.closed) return;
+    const w = this.waiting.shift();
+    if (w) c.send(w.head, w.body, w.p);
+    else this.idle.push(c);
+  }
+
+  close(): void {
+    for (const c of this.all) c.socket.destroy();
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The sidecar benchmark's measuring instruments: the HTTP load client and the open-loop
+ * generator with its pacer. If they were wrong, every latency figure in docs/serving.md would be.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { HttpLoadClient } from '../../../bench/lib/http-load-client.js';
+import { runOpenLoop } from '../../../bench/lib/open-loop.js';
+
+let server: Server;
+let port: number;
+let received = 0;
+
+before(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received++;
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/chunked') { res.writeHead(200); res.write('a'); res.end('b'); return; }
+      const out = JSON.stringify({ echo: body, n: received, ü: 'ß' });
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
+      res.end(out);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  port = (server.address() as AddressInfo).port;
+});
+after(() => { server.closeAllConnections(); server.close(); });
+
+describe('HttpLoadClient', () => {
+  it('frames responses by Content-Length, status and UTF-8 body intact, over reused connections', async () => {
+    const client = new HttpLoadClient('127.0.0.1', port, 2);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.post('/x', JSON.stringify({ i, s: 'é' }))));
+    for (let i = 0; i < 20; i++) {
+      assert.equal(answers[i].status, 200);
+      const j = JSON.parse(answers[i].body) as { echo: string; ü: string };
+      assert.deepEqual(JSON.parse(j.echo), { i, s: 'é' });
+      assert.equal(j.ü, 'ß');
+    }
+    const notFound = await client.post('/missing', '{}');
+    assert.equal(notFound.status, 404);
+    client.close();
+  });
+
+  it('refuses a body it cannot frame, and a server that is not there, with errors that say so', async () => {
+    const client = new HttpLoadClient('127.0.0.1', port, 1);
+    await assert.rejects(client.post('/chunked', '{}'), /without Content-Length/);
+    client.close();
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const freePort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await assert.rejects(new HttpLoadClient('127.0.0.1', freePort, 1).post('/x', '{}'), /cannot connect/);
+  });
+});
+
+describe('runOpenLoop', () => {
+  it('sends every request at its rate, on time, and counts latency from the due time', async () => {
+    const sentAt: number[] = [];
+    const r = await runOpenLoop(async () => { sentAt.push(performance.now()); await new Promise((res) => setTimeout(res, 5)); }, { rate: 1000, durationMs: 500, maxRequests: 10_000 });
+    assert.equal(r.sent, 500);
+    assert.equal(r.measured, 500);
+    assert.equal(r.errors, 0);
+    // A 5 ms server: no latency can be below it (the pacer must not start the clock late).
+    assert.ok(r.p50 >= 5 && r.p50 < 50, `p50 ${r.p50}`);
+    // 500 requests in ~0.5 s: sent over the duration, not in a burst.
+    const span = sentAt[sentAt.length - 1] - sentAt[0];
+    assert.ok(span > 400 && span < 1500, `span ${span} ms`);
+  });
+
+  it('stops at maxRequests and reports failures as errors, not latencies', async () => {
+    let i = 0;
+    const r = await runOpenLoop(async () => { if (i++ % 2) throw new Error('boom'); }, { rate: 2000, durationMs: 10_000, maxRequests: 100 });
+    assert.equal(r.sent, 100);
+    assert.equal(r.errors, 50);
+    assert.equal(r.measured, 50);
+    assert.equal(r.firstError, 'boom');
+  });
+});
