@@ -271,7 +271,7 @@ export class FeatureService {
         const started = performance.now();
         const kind = r.group.kind === 'windowed' ? 'tiles' : 'values';
         const settle = (res: ReadResult) => {
-          this.metrics?.storeReadDuration.observe({ group: r.group.name, kind }, (performance.now() - started) / 1000);
+          this.metrics?.observeStoreRead(r.group.name, kind, (performance.now() - started) / 1000);
           if (finished) return; // past the deadline: already reported as such
           results[i] = res;
           if (res.ok && useCache) this.cache.set(r.cacheKey, res.rows, Date.now());

@@ -29,15 +29,18 @@ export interface GroupValues {
 export class GroupEvaluator {
   private readonly aggregators: Aggregator[];
   private readonly features: { name: string; fn: CompiledExpr }[];
-  /** Per hop: the aggregations stored with that hop and their state columns. */
-  private readonly byHop = new Map<number, { index: number; columns: string[] }[]>();
+  /**
+   * Per hop: the aggregations stored with that hop, their state columns, and a scratch array
+   * for one tile's fields (fromFields reads it and keeps none of it, so it is reused).
+   */
+  private readonly byHop = new Map<number, { index: number; columns: string[]; fields: unknown[] }[]>();
 
   constructor(readonly group: GroupRuntime) {
     this.aggregators = group.aggregations.map((a) => makeAggregator(a));
     this.features = group.features.map((f) => ({ name: f.name, fn: compileExpr(f.expr) }));
     for (const s of group.layout.aggregations) {
       const list = this.byHop.get(s.hopMs) ?? [];
-      list.push({ index: s.aggregationIndex, columns: s.columns.map((c) => c.column) });
+      list.push({ index: s.aggregationIndex, columns: s.columns.map((c) => c.column), fields: new Array(s.columns.length) });
       this.byHop.set(s.hopMs, list);
     }
   }
@@ -66,7 +69,7 @@ export class GroupEvaluator {
       if (!aggs) continue; // a hop this version does not use: ignore
       newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
       for (const a of aggs) {
-        const fields: unknown[] = new Array(a.columns.length);
+        const fields = a.fields;
         let any = false;
         for (let i = 0; i < fields.length; i++) {
           const v = r.states[a.columns[i]] ?? null;
