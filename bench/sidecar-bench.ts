@@ -54,7 +54,7 @@ import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { type Pinning, pinServerApart } from './lib/cpu-pinning.js';
 import { HttpLoadClient } from './lib/http-load-client.js';
 import { jvmFlags, machineCpuJiffies, processCpuMs, processSysCpuMs, selfCpuMs, servicePid, stealPercent } from './lib/process-cpu.js';
-import { writeResults } from './lib/results.js';
+import { percentile, writeResults } from './lib/results.js';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const ENTITIES = Number(arg('--entities', '100000'));
@@ -301,12 +301,17 @@ async function main(): Promise<void> {
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
+  // The sidecar's own time per request (`tookMs` of its answer: from the checked request to
+  // the values, store reads included, HTTP excluded), to split its latency into store and the rest.
+  let tooks: number[] = [];
   const post = async (body: string): Promise<void> => {
     const res = await pool.post('/v1/features', body);
     const text = res.body;
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
     // A read that failed or missed the deadline is an error of the run, not a fast answer.
     if (text.includes('"status":"error"')) throw new Error(`error status: ${text.slice(0, 300)}`);
+    const took = /"tookMs":([\d.]+)/.exec(text);
+    if (took) tooks.push(Number(took[1]));
   };
   const sidecarOne = () => post(JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }));
   const sidecarBatch = () => post(JSON.stringify({ model: 'bench.m20', entities: Array.from({ length: BATCH }, () => ({ driver_id: pick() })), at: now }));
@@ -342,7 +347,11 @@ async function main(): Promise<void> {
     const sc0 = processCpuMs(sc.child.pid);
     const scSys0 = processSysCpuMs(sc.child.pid);
     const g0 = selfCpuMs();
+    tooks = [];
     const s = await runOpenLoop(sidecarFn, opts);
+    // Answers arrive about in due order: drop the warm-up's share.
+    const took = tooks.slice(Math.round((tooks.length * opts.warmupMs) / opts.durationMs)).sort((a, b) => a - b);
+    const tookMs = { p50: percentile(took, 50), p99: percentile(took, 99), p999: percentile(took, 99.9) };
     const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
     const sidecarCpuUs = perRequest(sc0, processCpuMs(sc.child.pid), s.sent);
     const sidecarSysUs = perRequest(scSys0, processSysCpuMs(sc.child.pid), s.sent);
@@ -351,6 +360,7 @@ async function main(): Promise<void> {
     await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
+    console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     const c1 = processCpuMs(cassPid);
     const g1 = selfCpuMs();
@@ -362,7 +372,7 @@ async function main(): Promise<void> {
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
     console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarOwnView: view, raw: r, p99Ratio: ratio,
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, raw: r, p99Ratio: ratio,
       cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
   };
   try {
