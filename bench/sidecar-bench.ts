@@ -4,7 +4,7 @@
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
  *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin]
- *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
  * windowed groups (written through the Cassandra store, one partition per driver and group)
@@ -34,7 +34,8 @@
  * Per run it also prints the sidecar's own view from its /metrics (share of requests over
  * 5 ms by its clock, its GC, its event-loop lag), its kernel CPU share and the CPU steal.
  *
- * Writes bench/results/sidecar.json.
+ * Writes bench/results/sidecar.json (with --pin) or bench/results/sidecar-unpinned.json, or
+ * bench/results/<NAME>.json with --results NAME.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -385,7 +386,7 @@ async function main(): Promise<void> {
   }
   const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
-  const path = writeResults('sidecar', `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',')} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',')} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off`, runs, goals,
