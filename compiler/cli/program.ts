@@ -13,6 +13,7 @@ import { registerOfflineCommands } from './offline-commands.js';
 import { registerQuickstartCommand } from './quickstart-command.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerUploadCommand } from './upload-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('palette')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerMaterializeCommands(program);
   registerUploadCommand(program);
   registerServeCommands(program);
+  registerVerifyCommand(program);
   return program;
 }
 

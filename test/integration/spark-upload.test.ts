@@ -5,7 +5,9 @@
  * online store (Hive through HiveOfflineReader, Parquet through DuckDbParquetReader). The
  * online values (serving/group-evaluator.ts) must be equal: the DuckDB path is the oracle
  * (test/conformance/ holds it to the TS runtime). Then a rewritten Hive partition changes
- * its signature, and only that day is uploaded again. Small data: two spark-submit runs.
+ * its signature, and only that day is uploaded again. `palette verify`'s check (online values
+ * at the end of a day against the Spark-written daily state read from Hive) finds them equal.
+ * Small data: two spark-submit runs.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { DuckDbOfflineEngine } from '../../runtime/offline/duckdb-engine.js';
 import { DuckDbSession } from '../../runtime/offline/duckdb-session.js';
 import { HiveClient } from '../../runtime/offline/hive-client.js';
 import { GroupEvaluator } from '../../runtime/serving/group-evaluator.js';
+import { checkGroup } from '../../runtime/serving/online-offline-check.js';
 import { SqliteStore } from '../../runtime/stores/sqlite-store.js';
 import { DuckDbParquetReader, HiveOfflineReader, openOfflineReader, type OfflineReader } from '../../runtime/upload/offline-reader.js';
 import { uploadGroup } from '../../runtime/upload/upload.js';
@@ -172,6 +175,14 @@ describe('palette upload from Hive (Spark engine) = upload from Parquet (DuckDB 
       }
       assert.ok(nonNull > 40, `only ${nonNull} non-null values`);
 
+      // `palette verify`'s check on the Spark path: the daily state the Spark job wrote (read
+      // back through HiveServer2) equals the online values merged at the end of each day.
+      for (const day of ['2024-03-02', '2024-03-04']) {
+        const c = await checkGroup({ group: activity, reader: hiveReader, store: fromHive.store, day, sample: 1000, relTolerance: 1e-9 });
+        assert.ok(c.entities >= 2, `${day}: ${c.entities} entities`);
+        assert.equal(c.matching, c.entities, `${day}: ${JSON.stringify(c.diffs)}`);
+      }
+
       // Signatures are stable, and an INSERT OVERWRITE of one day changes its signature only.
       const before = await hiveReader.partitions(activity.layout.offline.tiles!);
       assert.deepEqual(await hiveReader.partitions(activity.layout.offline.tiles!), before);
@@ -221,6 +232,8 @@ describe('palette upload from Hive (Spark engine) = upload from Parquet (DuckDB 
         assert.equal(h.values.since, want.since);
       }
       assert.ok(present >= 2, `${present} keys`);
+      const c = await checkGroup({ group: profile, reader: hiveReader, store: fromHive.store, day: '2024-03-02', sample: 1000, relTolerance: 1e-9 });
+      assert.ok(c.entities >= 2 && c.matching === c.entities && c.otherSnapshotDay === 0, JSON.stringify(c));
       // A table that does not exist has no partitions.
       assert.deepEqual(await hiveReader.partitions({ ...profile.layout.offline.daily, table: 'no_such_table' }), []);
     } finally {
