@@ -100,3 +100,10 @@ test('usage errors and bad configuration are user errors', () => {
   assert.equal(help.code, 0);
   assert.match(help.out, /Example:/);
 });
+
+test('output piped into a reader that stops early (`palette catalog --help | true`: the reader is gone before the first write): a quiet exit 0, no EPIPE stack trace', () => {
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${join(root, 'compiler/cli/main.ts')}" catalog --help | true`],
+    { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+});
