@@ -268,6 +268,10 @@ async function main(): Promise<void> {
   if (PIN) {
     if (!cassPid) throw new Error('--pin: no Cassandra started by `npm run services` to pin (its pid file is missing)');
     pinning = pinServerApart(cassPid);
+    // Give Cassandra its CPUs back however this process ends (an error before the runs included).
+    const release = pinning.release;
+    process.once('exit', () => { try { release(); } catch { /* Cassandra gone */ } });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
     console.log(`pinned: Cassandra on CPU ${pinning.server.join(',')}, sidecar + load generator + raw client on CPU ${pinning.clients.join(',')}`);
   }
   // A fresh sidecar for each measurement: an overloaded run must not leave its backlog to the next.
@@ -382,7 +386,6 @@ async function main(): Promise<void> {
   } finally {
     await stopSidecar();
     await raw.shutdown();
-    pinning?.release();
   }
   const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
