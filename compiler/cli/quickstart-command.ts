@@ -149,5 +149,6 @@ export function registerQuickstartCommand(program: Command): void {
       out(`  npx palette backfill driver_trip_stats --from ${addDays(to, -6)} --to ${to}`);
       out('  npx palette training-set eta_v3 --spine data/spine.parquet --out data/training/eta_v3.parquet');
       out(`  npx palette fetch eta_v3 driver_id=d00042 --at ${addDays(to, 1)}T00:00:00Z     # or: npx palette serve`);
+      out('  npx palette verify eta_v3 --sample 1000     # online values at the end of the last day = offline daily state');
     });
 }
