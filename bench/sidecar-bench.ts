@@ -54,7 +54,7 @@ import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { type Pinning, pinServerApart } from './lib/cpu-pinning.js';
 import { HttpLoadClient } from './lib/http-load-client.js';
-import { jvmFlags, machineCpuJiffies, processCpuMs, processSysCpuMs, selfCpuMs, servicePid, stealPercent } from './lib/process-cpu.js';
+import { jvmFlags, machineCpuJiffies, processCpuMs, processTimesMs, selfCpuMs, servicePid, stealPercent } from './lib/process-cpu.js';
 import { percentile, writeResults } from './lib/results.js';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -239,12 +239,11 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
   const d = (pred: (k: string) => boolean) => sum(after, pred) - sum(before, pred);
   const count = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_count') && route(k));
   const under5 = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes('le="0.005"'));
-  const gc = (kind: string) => ({
-    count: d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_count') && k.includes(`kind="${kind}"`)),
-    ms: Math.round(d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_sum') && k.includes(`kind="${kind}"`)) * 1000),
-    over10ms: d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_count') && k.includes(`kind="${kind}"`))
-      - d((k) => k.startsWith('palette_sidecar_nodejs_gc_duration_seconds_bucket') && k.includes(`kind="${kind}"`) && k.includes('le="0.01"')),
-  });
+  const gc = (kind: string) => {
+    const ofKind = (series: string) => (k: string) => k.startsWith(`palette_sidecar_nodejs_gc_duration_seconds_${series}`) && k.includes(`kind="${kind}"`);
+    const count = d(ofKind('count'));
+    return { count, ms: Math.round(d(ofKind('sum')) * 1000), over10ms: count - d((k) => ofKind('bucket')(k) && k.includes('le="0.01"')) };
+  };
   const les = ['0.001', '0.002', '0.003', '0.005', '0.01', '0.025', '0.05'];
   const serverMsAtOrUnder = Object.fromEntries(les.map((le) => [String(Number(le) * 1000), d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes(`le="${le}"`))]));
   return {
@@ -252,7 +251,7 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
     serverMsAtOrUnder,
     overFiveMsPercent: count > 0 ? Math.round(((count - under5) / count) * 10000) / 100 : null,
     gcMinor: gc('minor'), gcMajor: gc('major'), gcIncremental: gc('incremental'),
-    eventLoopLagMs: Object.fromEntries(['p50', 'p90', 'p99', 'max'].map((q) => [q, Math.round((after.get(`palette_sidecar_nodejs_eventloop_lag_${q === 'max' ? 'max' : q}_seconds`) ?? NaN) * 10000) / 10])),
+    eventLoopLagMs: Object.fromEntries(['p50', 'p90', 'p99', 'max'].map((q) => [q, Math.round((after.get(`palette_sidecar_nodejs_eventloop_lag_${q}_seconds`) ?? NaN) * 10000) / 10])),
   };
 }
 
@@ -349,8 +348,7 @@ async function main(): Promise<void> {
     const m0 = await scrape(sc.port);
     const j0 = machineCpuJiffies();
     const c0 = processCpuMs(cassPid);
-    const sc0 = processCpuMs(sc.child.pid);
-    const scSys0 = processSysCpuMs(sc.child.pid);
+    const sc0 = processTimesMs(sc.child.pid);
     const g0 = selfCpuMs();
     tooks = [];
     const s = await runOpenLoop(sidecarFn, opts);
@@ -358,8 +356,9 @@ async function main(): Promise<void> {
     const took = tooks.slice(Math.round((tooks.length * opts.warmupMs) / opts.durationMs)).sort((a, b) => a - b);
     const tookMs = { p50: percentile(took, 50), p99: percentile(took, 99), p999: percentile(took, 99.9) };
     const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
-    const sidecarCpuUs = perRequest(sc0, processCpuMs(sc.child.pid), s.sent);
-    const sidecarSysUs = perRequest(scSys0, processSysCpuMs(sc.child.pid), s.sent);
+    const sc1 = processTimesMs(sc.child.pid);
+    const sidecarCpuUs = perRequest(sc0 && sc0.user + sc0.sys, sc1 && sc1.user + sc1.sys, s.sent);
+    const sidecarSysUs = perRequest(sc0?.sys ?? null, sc1?.sys ?? null, s.sent);
     const stealSidecar = stealPercent(j0, machineCpuJiffies());
     const view = sidecarView(m0, await scrape(sc.port));
     await stopSidecar();
@@ -389,7 +388,7 @@ async function main(): Promise<void> {
   }
   const at2000 = runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1) as { sidecar: OpenLoopResult; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25 } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',')} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off`, runs, goals,

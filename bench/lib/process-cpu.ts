@@ -6,25 +6,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceConfig } from '../../scripts/services/config.mjs';
 
-/** CPU milliseconds (user + system) a process has used so far; null if there is no such process. */
-export function processCpuMs(pid: number | null | undefined): number | null {
+/** User and system CPU milliseconds a process has used so far, from one reading of /proc/<pid>/stat; null if there is no such process. */
+export function processTimesMs(pid: number | null | undefined): { user: number; sys: number } | null {
   if (!pid) return null;
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks of 10 ms
+    return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 }; // utime, stime in clock ticks of 10 ms
   } catch {
     return null;
   }
 }
 
-/** Of that, the part spent in the kernel (system time), ms: syscalls, loopback TCP, page faults. */
-export function processSysCpuMs(pid: number | null | undefined): number | null {
-  if (!pid) return null;
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[12]) * 10;
-  } catch {
-    return null;
-  }
+/** CPU milliseconds (user + system) a process has used so far; null if there is no such process. */
+export function processCpuMs(pid: number | null | undefined): number | null {
+  const t = processTimesMs(pid);
+  return t && t.user + t.sys;
 }
 
 /** CPU milliseconds this process has used so far. */

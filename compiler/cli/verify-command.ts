@@ -53,16 +53,17 @@ Examples:
       // Imported here: building the command tree stays light (cli-startup.test.ts).
       const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
       const { openOfflineReader } = await import('../../runtime/upload/offline-reader.js');
-      const { checkGroup, latestDailyDay } = await import('../../runtime/serving/online-offline-check.js');
+      const { checkGroup } = await import('../../runtime/serving/online-offline-check.js');
       const reader = await openOfflineReader(repo.config.offline);
       const store = openOnlineStore(repo.config.online);
       const reports: GroupCheck[] = [];
       try {
         for (const g of groups) {
           const group = runtimeGroup(repo.registry, g);
-          const d = day ?? await latestDailyDay(group, reader);
-          if (d === null) throw new UserError(`${g.name} has no daily state in ${reader.describe(group.layout.offline.daily)}`, `run \`palette backfill ${g.localName} --from D --to D\` first`);
+          // One listing of the daily partitions: the default day, and the check that the day exists.
           const parts = await reader.partitions(group.layout.offline.daily);
+          const d = day ?? parts.at(-1)?.ds ?? null;
+          if (d === null) throw new UserError(`${g.name} has no daily state in ${reader.describe(group.layout.offline.daily)}`, `run \`palette backfill ${g.localName} --from D --to D\` first`);
           if (!parts.some((p) => p.ds === d)) {
             throw new UserError(`${g.name} has no daily state of ${d} in ${reader.describe(group.layout.offline.daily)}`,
               parts.length ? `it has ${parts[0].ds}..${parts[parts.length - 1].ds}` : `run \`palette backfill ${g.localName}\` first`);

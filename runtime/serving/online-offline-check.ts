@@ -58,12 +58,6 @@ export function valuesEqual(a: Value | undefined, b: Value | undefined, relToler
   return a === b;
 }
 
-/** The newest day with daily state for the group, or null if there is none. */
-export async function latestDailyDay(group: GroupRuntime, reader: OfflineReader): Promise<string | null> {
-  const parts = await reader.partitions(group.layout.offline.daily);
-  return parts.length ? parts[parts.length - 1].ds : null;
-}
-
 export async function checkGroup(opts: {
   readonly group: GroupRuntime;
   readonly reader: OfflineReader;

@@ -56,6 +56,8 @@ export function tileCodecs(layout: GroupLayout): Map<number, HopCodec> {
 
 function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[]): HopCodec {
   const names = columns.map((c) => c.name);
+  // Made only when a blob is bad: decode is on the sidecar's per-tile path.
+  const fail = (why: string) => new Error(`online table ${table}: tile blob of hop ${hopMs} ms ${why}`);
   const types = columns.map((c) => c.type);
   return {
     hopMs,
@@ -68,7 +70,6 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
     },
     decode(blob, into = {}) {
       const r = { buf: blob, pos: 0 };
-      const fail = (why: string) => new Error(`online table ${table}: tile blob of hop ${hopMs} ms ${why}`);
       if (blob.length < 1) throw fail('is empty');
       if (blob[0] !== TILE_BLOB_VERSION) throw fail(`has format version ${blob[0]}, this Palette reads version ${TILE_BLOB_VERSION}`);
       r.pos = 1;
