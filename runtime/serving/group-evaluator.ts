@@ -9,7 +9,7 @@
  * The merge and finalize functions are the runtime's (runtime/aggregations), the same ones
  * the offline engines are checked against by the conformance suite.
  */
-import { type AggState, type Aggregator, makeAggregator } from '../aggregations/index.js';
+import { type Aggregator, makeAggregator } from '../aggregations/index.js';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import { BATCH_PARTITION } from '../contracts/layout.js';
 import type { Value } from '../contracts/types.js';
@@ -59,12 +59,13 @@ export class GroupEvaluator {
   /** Feature values at t from one entity's tile rows (windowed groups). */
   fromTiles(rows: readonly TileRow[], t: number): GroupValues {
     const tiles = new TileSet(this.group.aggregations, this.aggregators);
-    const batchTiles = new Set<string>();
-    for (const r of rows) if (r.streamPartition === BATCH_PARTITION) batchTiles.add(`${r.hopMs}:${r.tileStart}`);
+    // Made only when there are batch rows (uploaded tiles): the streaming-only case is the common one.
+    let batchTiles: Set<string> | null = null;
+    for (const r of rows) if (r.streamPartition === BATCH_PARTITION) (batchTiles ??= new Set()).add(`${r.hopMs}:${r.tileStart}`);
     let newest: number | null = null;
     for (const r of rows) {
       // (No key string per row in the common case of no batch rows: this is the sidecar's hot loop.)
-      if (batchTiles.size > 0 && r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
+      if (batchTiles !== null && r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
       const aggs = this.byHop.get(r.hopMs);
       if (!aggs) continue; // a hop this version does not use: ignore
       newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
@@ -77,8 +78,8 @@ export class GroupEvaluator {
           if (v !== null) any = true;
         }
         if (!any) continue;
-        const state: AggState = this.aggregators[a.index].fromFields(fields);
-        tiles.mergeTile(a.index, r.tileStart, state);
+        // A fresh state owned by this call: the tile set keeps it without a copy.
+        tiles.mergeOwnedTile(a.index, r.tileStart, this.aggregators[a.index].fromFields(fields));
       }
     }
     const aggregates = this.group.aggregations.map((a) => valueAt(tiles, a, t, 'stored'));

@@ -27,6 +27,8 @@ import type { PalType, Value } from '../contracts/types.js';
 
 export const TILE_BLOB_VERSION = 1;
 
+const EMPTY = Buffer.alloc(0);
+
 /** One hop's state columns, and how to turn their values into a blob and back. */
 export interface HopCodec {
   readonly hopMs: number;
@@ -59,6 +61,9 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
   // Made only when a blob is bad: decode is on the sidecar's per-tile path.
   const fail = (why: string) => new Error(`online table ${table}: tile blob of hop ${hopMs} ms ${why}`);
   const types = columns.map((c) => c.type);
+  // One reader per codec, reset per blob: decode is synchronous, and this is the sidecar's
+  // per-tile path (an object per blob was a measurable share of its allocations).
+  const r: { buf: Buffer; pos: number } = { buf: EMPTY, pos: 0 };
   return {
     hopMs,
     columns,
@@ -69,9 +74,9 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
       return w.done();
     },
     decode(blob, into = {}) {
-      const r = { buf: blob, pos: 0 };
       if (blob.length < 1) throw fail('is empty');
       if (blob[0] !== TILE_BLOB_VERSION) throw fail(`has format version ${blob[0]}, this Palette reads version ${TILE_BLOB_VERSION}`);
+      r.buf = blob;
       r.pos = 1;
       try {
         for (let i = 0; i < names.length; i++) {
@@ -81,6 +86,8 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
       } catch (e) {
         if (e instanceof RangeError) throw fail(`ends early (${blob.length} bytes)`);
         throw e;
+      } finally {
+        r.buf = EMPTY; // hold no reference to the blob past the call
       }
       if (r.pos !== blob.length) throw fail(`has ${blob.length - r.pos} bytes after its ${names.length} columns`);
       return into;

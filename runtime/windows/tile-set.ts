@@ -98,6 +98,19 @@ export class TileSet implements TileSource {
     else this.aggs[index].mergeInto(cur, state);
   }
 
+  /**
+   * Like mergeTile for a state the caller gives up (e.g. one just decoded from a stored
+   * row): a new tile takes it as is, without the copy mergeTile makes; an existing tile
+   * merges it. The caller must not use `state` afterwards.
+   */
+  mergeOwnedTile(index: number, start: number, state: AggState): void {
+    this.checkStart(index, start);
+    const map = this.maps[index];
+    const cur = map.get(start);
+    if (cur === undefined) map.set(start, state);
+    else this.aggs[index].mergeInto(cur, state);
+  }
+
   /** Drops tiles with start < before (retention); returns how many. */
   deleteTilesBefore(index: number, before: number): number {
     this.aggregator(index);

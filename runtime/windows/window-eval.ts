@@ -49,9 +49,12 @@ export function stateAt(
         if (st !== undefined) agg.mergeInto(out, st);
       }
     } else {
-      for (const [s, st] of map) {
-        if (s >= r.from && s < r.headStart) agg.mergeInto(out, st);
-      }
+      // forEach, not for-of: for-of makes an entry array per tile (the sidecar's hot path).
+      const from = r.from;
+      const headStart = r.headStart;
+      map.forEach((st, s) => {
+        if (s >= from && s < headStart) agg.mergeInto(out, st);
+      });
     }
   }
   return out;

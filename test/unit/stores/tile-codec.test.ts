@@ -76,6 +76,9 @@ test('a damaged blob is an error naming the table and hop', () => {
   const s = tileCodecs(layout).get(3_600_000)!;
   const sb = s.encode({ a1_v: 'abcdef' });
   assert.throws(() => s.decode(sb.subarray(0, 8)), /ends early/);
+  // The codec reuses one reader across blobs: a failed decode leaves nothing behind.
+  assert.deepEqual(c.decode(blob), { a0_n: 3, a0_s: 4.5 });
+  assert.deepEqual(s.decode(sb), { a1_v: 'abcdef' });
 });
 
 test('a layout whose state column is missing from the online table is refused', () => {
