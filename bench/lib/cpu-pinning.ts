@@ -18,7 +18,8 @@ export interface Pinning {
   readonly release: () => void;
 }
 
-const setAffinity = (pid: number, list: readonly number[]) =>
+/** Every thread of `pid` (present and future) on the CPUs in `list`. */
+export const setAffinity = (pid: number, list: readonly number[]) =>
   execFileSync('taskset', ['-a', '-cp', list.join(','), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
 
 /** Upper half of the CPUs to the server pid, lower half to this process (children inherit it). */

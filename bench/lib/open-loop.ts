@@ -65,6 +65,11 @@ export interface OpenLoopResult {
   /** Mean of that lateness (ms): how precisely requests left on time. */
   readonly meanSendLagMs: number;
   readonly firstError: string | null;
+  /**
+   * Every measured latency (ms, ascending), for pooling the runs of a repeated measurement;
+   * not enumerable, so that results files (JSON.stringify) leave it out.
+   */
+  readonly latenciesMs?: readonly number[];
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -131,7 +136,7 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
   const timedOut = outstanding;
   latencies.sort((a, b) => a - b);
   const mean = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
-  return {
+  const result: OpenLoopResult = {
     rate: opts.rate,
     sent,
     measured: latencies.length,
@@ -148,4 +153,6 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
     meanSendLagMs: round(sumSendLag / Math.max(1, sent)),
     firstError,
   };
+  Object.defineProperty(result, 'latenciesMs', { value: latencies, enumerable: false });
+  return result;
 }

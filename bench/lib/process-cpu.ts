@@ -2,7 +2,7 @@
  * CPU time of the processes a benchmark involves: its own, and those of the local services
  * (scripts/services writes their pids to <runDir>/pids/<name>.pid). Linux only (/proc).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceConfig } from '../../scripts/services/config.mjs';
 
@@ -12,6 +12,27 @@ export function processTimesMs(pid: number | null | undefined): { user: number; 
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 }; // utime, stime in clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU milliseconds (user + system) of a process's main thread (its tid is its pid) and of all
+ * its other threads together (for Node: V8's GC and compiler helpers, libuv's pool), so far;
+ * null if there is no such process. Threads that have exited are not counted.
+ */
+export function threadSplitMs(pid: number | null | undefined): { main: number; others: number } | null {
+  if (!pid) return null;
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * 10;
+      if (Number(tid) === pid) main = ms; else others += ms;
+    }
+    return { main, others };
   } catch {
     return null;
   }

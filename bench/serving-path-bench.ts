@@ -1,0 +1,104 @@
+/**
+ * The sidecar's read path in one process, without HTTP: CPU and heap allocation per request
+ * of FeatureService (store reads through cassandra-driver, tile decoding, merge, features,
+ * the answer's JSON), one request at a time. Where bench/sidecar-bench.ts measures latency
+ * under load, this measures the work a request costs, which is what the sidecar's tail at a
+ * given rate grows with (CPU shared with its clients, and young-generation GCs: every
+ * scavenge stops the requests in flight, and their number grows with bytes allocated).
+ *
+ *   node --import tsx bench/sidecar-bench.ts --rates 500 --seconds 5 --batch-rates none   (once: loads the data)
+ *   node --import tsx bench/serving-path-bench.ts [--requests 5000] [--top 15]
+ *
+ * Data and model: those of bench/sidecar-bench.ts (keyspace palette_bench, model bench.m20:
+ * 20 features from 3 groups, 3 partition reads per request). Allocation is measured with V8's
+ * sampling heap profiler including objects the young and old generation collectors freed
+ * (every 512 bytes on average), in a separate pass from the CPU timing.
+ *
+ * Writes bench/results/serving-path.json.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../runtime/config/palette-config.js';
+import { openFeatureService } from '../sidecar/sidecar-setup.js';
+import { percentile, writeResults } from './lib/results.js';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
+const REQUESTS = Number(arg('--requests', '5000'));
+const TOP = Number(arg('--top', '15'));
+const work = join(tmpdir(), 'palette-sidecar-bench');
+
+interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
+
+async function main(): Promise<void> {
+  const nowFile = join(work, 'now.json');
+  if (!existsSync(nowFile)) throw new Error(`no bench data in ${work}: run bench/sidecar-bench.ts once first (it writes the rows and the serving manifest)`);
+  const { now, entities } = JSON.parse(readFileSync(nowFile, 'utf8')) as { now: number; entities: number };
+  const service = openFeatureService(loadConfig(join(work, 'palette.yaml')), { deadlineMs: 5000 });
+  const driverId = (i: number) => `d${String(i % entities).padStart(6, '0')}`;
+  // Spread over the key space (a stride prime to the entity count), as random keys are.
+  const body = (i: number) => ({ model: 'bench.m20', entities: [{ driver_id: driverId(i * 7919) }], at: now });
+  const one = async (i: number) => {
+    const res = await service.handle(body(i));
+    if (res.results[0].statuses['trip_stats.trips_7d'] !== 'ok') throw new Error(`request ${i}: ${JSON.stringify(res.results[0].groups)}`);
+    return JSON.stringify(res).length;
+  };
+  try {
+    let bytes = 0;
+    for (let i = 0; i < 3000; i++) bytes = await one(i); // warm-up: JIT, connection, prepared statements
+
+    // CPU per request, five passes of REQUESTS / 5.
+    const pass = Math.max(1, Math.floor(REQUESTS / 5));
+    const cpuUs: number[] = [];
+    const wallUs: number[] = [];
+    for (let p = 0; p < 5; p++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < pass; i++) await one(100_000 + p * pass + i);
+      const c = process.cpuUsage(c0);
+      cpuUs.push((c.user + c.system) / pass);
+      wallUs.push(((performance.now() - t0) * 1000) / pass);
+    }
+    cpuUs.sort((a, b) => a - b);
+    wallUs.sort((a, b) => a - b);
+
+    // Bytes allocated per request, by allocating function.
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+    for (let i = 0; i < REQUESTS; i++) await one(200_000 + i);
+    const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
+    session.disconnect();
+    const bySite = new Map<string, number>();
+    const walk = (n: ProfileNode) => {
+      const f = n.callFrame;
+      const where = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/.*?\/(runtime|sidecar|bench)\//, '$1/');
+      // Line numbers only where V8 has them (0 for tsx-compiled files, which have no source map here).
+      const site = `${f.functionName || '(anonymous)'} ${where || '(native)'}${where && f.lineNumber > 0 ? `:${f.lineNumber + 1}` : ''}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+      for (const c of n.children) walk(c);
+    };
+    walk(profile.head);
+    const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+    const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([site, b]) => ({ site, bytesPerRequest: Math.round(b / REQUESTS) }));
+
+    const figures = {
+      requests: REQUESTS,
+      answerBytes: bytes,
+      cpuUsPerRequest: { median: Math.round(percentile(cpuUs, 50)), min: Math.round(cpuUs[0]), max: Math.round(cpuUs[4]) },
+      wallUsPerRequest: { median: Math.round(percentile(wallUs, 50)) },
+      bytesAllocatedPerRequest: Math.round(total / REQUESTS),
+      topAllocationSites: top,
+    };
+    console.log(`CPU per request (reads, decoding, features, JSON; no HTTP): median ${figures.cpuUsPerRequest.median} µs (passes ${figures.cpuUsPerRequest.min}–${figures.cpuUsPerRequest.max}); wall ${figures.wallUsPerRequest.median} µs one at a time`);
+    console.log(`heap allocated per request: ${figures.bytesAllocatedPerRequest} bytes; top sites:`);
+    for (const t of top) console.log(`${String(t.bytesPerRequest).padStart(9)}  ${t.site}`);
+    const path = writeResults('serving-path', `node --import tsx bench/serving-path-bench.ts --requests ${REQUESTS} --top ${TOP}`, figures);
+    console.log(`wrote ${path}`);
+  } finally {
+    await service.store.close();
+  }
+}
+
+await main();
