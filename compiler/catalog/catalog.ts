@@ -3,7 +3,7 @@
  * JSON. Everything here reads the IR; nothing is stored besides it.
  */
 import { typeToString } from '../../runtime/contracts/index.js';
-import type { Feature, Group, Registry } from '../ir/ir.js';
+import type { Feature, Group, Model, Registry } from '../ir/ir.js';
 import { exprToText } from '../ir/printer.js';
 
 export interface FeatureEntry {
@@ -76,7 +76,7 @@ export function showCatalog(r: Registry, name: string): { kind: string; value: u
     ...r.entities.map((e) => ({ name: e.name, kind: 'entity', value: () => ({ ...e, usedBy: r.groups.filter((g) => g.entity === e.name).map((g) => g.name) }) })),
     ...r.sources.map((s) => ({ name: s.name, kind: 'source', value: () => ({ ...s, usedBy: r.groups.filter((g) => g.source === s.name).map((g) => g.name) }) })),
     ...r.groups.map((g) => ({ name: g.name, kind: 'group', value: () => groupEntry(r, g) })),
-    ...r.models.map((m) => ({ name: m.name, kind: 'model', value: () => m })),
+    ...r.models.map((m) => ({ name: m.name, kind: 'model', value: () => modelEntry(m) })),
     ...allFeatures(r).map((f) => ({ name: f.name, kind: 'feature', value: () => f })),
   ];
   const exact = all.find((x) => x.name === name);
@@ -84,6 +84,11 @@ export function showCatalog(r: Registry, name: string): { kind: string; value: u
   const suffix = all.filter((x) => x.name.endsWith(`.${name}`));
   if (suffix.length === 1) return { kind: suffix[0].kind, value: suffix[0].value() };
   return { candidates: (suffix.length ? suffix : all.filter((x) => x.name.includes(name))).map((x) => `${x.kind} ${x.name}`) };
+}
+
+/** The model as in the IR, with each model-level expression also as text (`definition`). */
+function modelEntry(m: Model) {
+  return { ...m, derived: m.derived.map((d) => ({ ...d, definition: exprToText(d.expr) })) };
 }
 
 function groupEntry(r: Registry, g: Group) {

@@ -1,5 +1,5 @@
-/** `palette catalog list|show|search`: the feature catalog in the terminal. */
-import { existsSync } from 'node:fs';
+/** `palette catalog list|show|search`: the feature catalog in the terminal; `palette ui`: in a browser. */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
@@ -16,6 +16,30 @@ async function loadRegistry(opts: { registry?: string; config?: string }): Promi
   const path = join(config.build, REGISTRY_FILE);
   if (existsSync(path)) return readRegistry(path);
   return (await compileOrExit([], { config: opts.config, quiet: true })).registry;
+}
+
+/**
+ * The registry for `palette ui`, read again whenever its file changes (a new `palette
+ * compile` shows on the next page load); without a registry file, the definitions compiled
+ * once now.
+ */
+async function registrySource(opts: { registry?: string; config?: string }): Promise<{ source: () => Registry; from: string }> {
+  const path = opts.registry ?? join(configFor([], opts.config).build, REGISTRY_FILE);
+  if (!opts.registry && !existsSync(path)) {
+    const r = (await compileOrExit([], { config: opts.config, quiet: true })).registry;
+    return { source: () => r, from: 'the definitions (compiled now; run `palette compile` to follow changes)' };
+  }
+  let cached = readRegistry(path);
+  let stamp = statSync(path).mtimeMs;
+  return {
+    source: () => {
+      const now = existsSync(path) ? statSync(path).mtimeMs : null;
+      if (now === null) throw new UserError(`the registry ${path} is gone`);
+      if (now !== stamp) { cached = readRegistry(path); stamp = now; }
+      return cached;
+    },
+    from: path,
+  };
 }
 
 export function registerCatalogCommands(program: Command): void {
@@ -48,5 +72,34 @@ export function registerCatalogCommands(program: Command): void {
       const r = await loadRegistry(opts);
       const results = searchCatalog(r, words.join(' '));
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : renderSearch(results));
+    });
+
+  program
+    .command('ui')
+    .description('the feature catalog in a browser: a read-only web page over the registry (runs until Ctrl-C)')
+    .option('-r, --registry <file>', 'registry.json to read (default: build/registry.json, else compile)')
+    .option('-c, --config <file>', 'palette.yaml to use')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '8710')
+    .addHelpText('after', '\nExample:\n  palette ui --port 8710   # then open http://127.0.0.1:8710\n')
+    .action(async (opts) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number, not \`${opts.port}\``);
+      const { source, from } = await registrySource(opts);
+      const { createCatalogServer } = await import('../catalog/catalog-server.js');
+      const ui = createCatalogServer(source);
+      let url: string;
+      try {
+        url = await ui.listen(opts.host, port);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new UserError(`cannot listen on ${opts.host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`, err.code === 'EADDRINUSE' ? 'pick another with --port (0 = any free port)' : undefined);
+      }
+      process.stdout.write(`palette catalog on ${url} (registry: ${from}); Ctrl-C to stop\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => { ui.close().then(resolve, resolve); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 }
