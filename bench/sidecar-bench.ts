@@ -349,7 +349,7 @@ async function main(): Promise<void> {
   await runOpenLoop(rawOne, { rate: 500, durationMs: 4000, maxRequests: 2000 });
 
   const line = (label: string, r: OpenLoopResult) =>
-    console.log(`${label.padEnd(26)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms  max ${r.max.toFixed(1)} ms  sent ${r.sent} (${r.achievedRate}/s)  errors ${r.errors + r.timedOut}${r.firstError ? ` (${r.firstError.slice(0, 120)})` : ''}`);
+    console.log(`${label.padEnd(26)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms  max ${r.max.toFixed(1)} ms  sent ${r.sent} (${r.achievedRate}/s)  send lag p99 ${r.p99SendLagMs.toFixed(2)} ms  errors ${r.errors + r.timedOut}${r.firstError ? ` (${r.firstError.slice(0, 120)})` : ''}`);
   const runs: Record<string, unknown>[] = [];
   const measure = async (label: string, rate: number, sidecarFn: () => Promise<void>, rawFn: () => Promise<void>, entities: number) => {
     const opts = { rate, durationMs: (SECONDS + 2) * 1000, maxRequests: rate * (SECONDS + 2), warmupMs: 2000, drainMs: 10_000 };
