@@ -111,14 +111,32 @@ export class FeatureService {
   readonly cache: RowCache<Rows>;
   private readonly lastWarn = new Map<string, { at: number; suppressed: number }>();
 
+  private current: ServingCatalog;
+
   constructor(
-    readonly catalog: ServingCatalog,
+    catalog: ServingCatalog,
     readonly store: OnlineStore,
     readonly options: FeatureServiceOptions = DEFAULT_SERVICE_OPTIONS,
     private readonly metrics: SidecarMetrics | null = null,
     private readonly log: ServiceLogger | null = null,
   ) {
     this.cache = new RowCache(options.cache);
+    this.current = catalog;
+  }
+
+  /** The models and groups served now. */
+  get catalog(): ServingCatalog {
+    return this.current;
+  }
+
+  /**
+   * Serve another manifest from now on (a newer publication, see published-manifest.ts).
+   * Requests already parsed finish with the catalog they were parsed against; the row cache
+   * is emptied, since a group of the same name may now be another version in another table.
+   */
+  replaceCatalog(catalog: ServingCatalog): void {
+    this.current = catalog;
+    this.cache.clear();
   }
 
   /** Check a request body and answer it; a bad body throws RequestError. */

@@ -16,6 +16,7 @@ import type { OnlineStore } from '../runtime/stores/online-store.js';
 import { openOnlineStore } from '../runtime/stores/open-store.js';
 import { FeatureService, type FeatureServiceOptions, type ServiceLogger } from './feature-service.js';
 import { loadServingManifest } from './manifest-loader.js';
+import { ManifestFollower, loadPublishedCatalog } from './published-manifest.js';
 import { SidecarMetrics } from './metrics.js';
 import { ServingCatalog } from './serving-catalog.js';
 import { type ServerOptions, type Sidecar, createSidecar } from './server.js';
@@ -31,6 +32,8 @@ export interface ServingOverrides {
   readonly cacheTtlMs?: number;
   readonly tokenFile?: string;
   readonly maxInFlight?: number;
+  /** With the manifest from the store: how often to look for a newer one, ms (0 = never). */
+  readonly manifestRefreshMs?: number;
 }
 
 export const TOKEN_ENV = 'PALETTE_SERVING_TOKEN';
@@ -79,11 +82,56 @@ export function serverOptions(config: PaletteConfig, o: ServingOverrides = {}): 
 export function openFeatureService(config: PaletteConfig, o: ServingOverrides = {}, deps: {
   store?: OnlineStore; metrics?: SidecarMetrics; log?: ServiceLogger;
 } = {}): FeatureService {
+  if (o.manifest === 'store') {
+    throw new UserError('`--manifest store` is for `palette serve`; this command reads a manifest file',
+      'pass --manifest PATH (default: the build folder), or ask a sidecar that serves the store\'s manifest (palette fetch --via URL)');
+  }
   const catalog = new ServingCatalog(loadServingManifest(o.manifest ?? config.build));
   const options = serviceOptions(config, o);
   // The sidecar only reads: SQLite is opened read-only (the materializer is its writer).
   const store = deps.store ?? openOnlineStore(config.online, { readonly: true });
   return new FeatureService(catalog, store, options, deps.metrics ?? null, deps.log ?? null);
+}
+
+/** True when the manifest comes from the online store (`--manifest store` or `serving.manifest: store`). */
+export function manifestFromStore(config: PaletteConfig, o: ServingOverrides): boolean {
+  return o.manifest !== undefined ? o.manifest === 'store' : config.serving.manifest === 'store';
+}
+
+/**
+ * A ready-to-listen sidecar whose manifest is the newest one published in the online store
+ * (sidecar/published-manifest.ts), following newer ones every serving.manifestRefreshMs.
+ */
+export async function openSidecarFromStore(config: PaletteConfig, o: ServingOverrides, log: Logger, deps: { store?: OnlineStore } = {}): Promise<Sidecar & { readonly follower: ManifestFollower }> {
+  const server = serverOptions(config, o);
+  const store = deps.store ?? openOnlineStore(config.online, { readonly: true });
+  let loaded: Awaited<ReturnType<typeof loadPublishedCatalog>>;
+  try {
+    loaded = await loadPublishedCatalog(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const metrics = new SidecarMetrics({ defaultMetrics: true });
+  const service = new FeatureService(loaded.catalog, store, serviceOptions(config, o), metrics, log);
+  const follower = new ManifestFollower(service, loaded.publication, log);
+  const sidecar = createSidecar(service, server, metrics, log);
+  const refreshMs = o.manifestRefreshMs ?? config.serving.manifestRefreshMs;
+  if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new UserError(`serving.manifestRefreshMs must be a whole number >= 0, not ${refreshMs}`);
+  return {
+    app: sidecar.app,
+    follower,
+    get draining() { return sidecar.draining; },
+    async listen() {
+      const url = await sidecar.listen();
+      follower.start(refreshMs);
+      return url;
+    },
+    async close() {
+      await follower.stop();
+      await sidecar.close();
+    },
+  };
 }
 
 /** A ready-to-listen sidecar: service, metrics and server. */

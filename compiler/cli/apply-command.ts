@@ -4,7 +4,9 @@
  *     state tables of every group version, through HiveServer2 (the DDL of
  *     compiler/targets/hive-ddl-target.ts);
  *   - online: the Cassandra keyspace and tables (the CQL of runtime/stores/cql.ts, run by the
- *     store's ensureTables), or the SQLite tables.
+ *     store's ensureTables), or the SQLite tables; then it publishes the build's serving
+ *     manifest in the online store (runtime/stores/published.ts), last, once the tables it
+ *     names exist, for sidecars that follow the store (`palette serve --manifest store`).
  *
  * Table names carry the group's version, so a change of meaning gets new tables and never
  * touches the old ones. An existing table with the expected name but other columns (or
@@ -18,6 +20,8 @@ import { UserError } from '../../runtime/errors.js';
 import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
+import { servingManifest } from '../targets/serving-manifest-target.js';
+import { SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
 import { hiveType } from '../targets/type-mapping.js';
 import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
@@ -187,13 +191,23 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
     ? (creates.length ? `create Cassandra keyspace ${online.cassandra.keyspace} if needed and table(s) ${creates.join(', ')}` : null)
     : `create the SQLite online tables in ${online.path} if needed (${groups.length} group(s))`;
   if (what) steps.push({ what, run: () => store.ensureTables(groups) });
+  // The serving manifest of this build, for sidecars that follow the store (`palette serve --manifest store`).
+  const manifest = servingManifest(registry);
+  const published = await store.newestPublication(SERVING_MANIFEST_ARTIFACT, false);
+  if (published?.registryHash === manifest.registryHash) say(`unchanged: serving manifest ${manifest.registryHash} is the one published in the online store`);
+  else {
+    steps.push({
+      what: `publish the serving manifest of registry ${manifest.registryHash} in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'})`,
+      run: async () => { await store.publish(SERVING_MANIFEST_ARTIFACT, manifest.registryHash, JSON.stringify(manifest), Date.now()); },
+    });
+  }
   return { steps, conflicts, close };
 }
 
 export function registerApplyCommand(program: Command): void {
   program
     .command('apply')
-    .description("create or update Palette's Hive databases and tables (offline.engine spark) and the online store's keyspace and tables; refuses to mix two versions of a group in one table")
+    .description("create or update Palette's Hive databases and tables (offline.engine spark) and the online store's keyspace and tables, and publish the serving manifest there; refuses to mix two versions of a group in one table")
     .argument('[paths...]', '.pal files or folders (default: the definitions of palette.yaml)')
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--dry-run', 'print what would change and stop')

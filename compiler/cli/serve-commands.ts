@@ -9,6 +9,7 @@ import { UserError } from '../../runtime/errors.js';
 import type { FeatureResponse } from '../../sidecar/feature-service.js';
 import type { CatalogSummary } from '../../sidecar/serving-catalog.js';
 import type { ServingOverrides } from '../../sidecar/sidecar-setup.js';
+import type { Sidecar } from '../../sidecar/server.js';
 import { ExitWithCode } from './exit.js';
 
 // The sidecar (fastify, prom-client, pino, the store drivers) loads inside the actions: the
@@ -35,6 +36,7 @@ function overrides(opts: Record<string, unknown>): ServingOverrides {
     cacheTtlMs: opts.cacheTtlMs as number | undefined,
     tokenFile: opts.tokenFile as string | undefined,
     maxInFlight: opts.maxInFlight as number | undefined,
+    manifestRefreshMs: opts.manifestRefreshMs as number | undefined,
   };
 }
 
@@ -43,7 +45,8 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('the serving sidecar: an HTTP/JSON server answering POST /v1/features from the online store (runs until SIGTERM/SIGINT, then drains)')
     .option('-c, --config <file>', 'palette.yaml to use (default: found from the current folder up)')
-    .option('--manifest <path>', 'serving-manifest.json, or the build folder holding it (default: build of palette.yaml)')
+    .option('--manifest <path>', 'serving-manifest.json, the build folder holding it, or `store`: the newest one `palette apply` published in the online store, followed as new ones are published (default: serving.manifest, the build of palette.yaml)')
+    .option('--manifest-refresh-ms <ms>', 'with --manifest store: how often to look for a newer published manifest; 0 = never (default: serving.manifestRefreshMs, 30000)', int('--manifest-refresh-ms'))
     .option('--host <host>', 'address to bind (default: serving.host, 127.0.0.1)')
     .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', int('--port'))
     .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', int('--deadline-ms', 1))
@@ -62,12 +65,21 @@ Example:
     .action(async (opts) => {
       const config = configOf(opts.config);
       const { default: pino } = await import('pino');
-      const { openSidecar } = await import('../../sidecar/sidecar-setup.js');
+      const { manifestFromStore, openSidecar, openSidecarFromStore } = await import('../../sidecar/sidecar-setup.js');
       const log = pino({ level: opts.logLevel, base: { app: 'palette-sidecar' } }, pino.destination({ fd: 2, sync: false }));
-      const sidecar = openSidecar(config, overrides(opts), log);
+      let sidecar: Sidecar;
+      let manifest: string;
+      if (manifestFromStore(config, overrides(opts))) {
+        const s = await openSidecarFromStore(config, overrides(opts), log);
+        sidecar = s;
+        manifest = `published in the online store (registry ${s.follower.registryHash}, refreshed every ${opts.manifestRefreshMs ?? config.serving.manifestRefreshMs} ms)`;
+      } else {
+        sidecar = openSidecar(config, overrides(opts), log);
+        manifest = opts.manifest ?? config.build;
+      }
       const url = await sidecar.listen();
-      log.info({ url, store: config.online.store, manifest: opts.manifest ?? config.build }, 'palette sidecar listening');
-      process.stderr.write(`palette sidecar listening on ${url} (online store: ${config.online.store}); Ctrl-C to stop\n`);
+      log.info({ url, store: config.online.store, manifest }, 'palette sidecar listening');
+      process.stderr.write(`palette sidecar listening on ${url} (online store: ${config.online.store}; manifest: ${manifest}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'draining');

@@ -58,6 +58,13 @@ export interface PaletteConfig {
     readonly drainTimeoutMs: number;
     /** Most feature requests answered at once; more get HTTP 503 at once. */
     readonly maxInFlight: number;
+    /**
+     * Where the sidecar's serving manifest comes from: `build` (the file `palette compile`
+     * writes) or `store` (the newest one `palette apply` published into the online store).
+     */
+    readonly manifest: 'build' | 'store';
+    /** With manifest `store`: how often to look for a newer publication, ms (0 = never). */
+    readonly manifestRefreshMs: number;
   };
 }
 
@@ -86,6 +93,7 @@ const SPEC: Spec = {
   serving: {
     host: 'string', port: 'number', deadlineMs: 'number', maxEntities: 'number', maxBodyBytes: 'number', tokenFile: 'string',
     cache: { maxEntries: 'number', ttlMs: 'number' }, drainTimeoutMs: 'number', maxInFlight: 'number',
+    manifest: ['build', 'store'], manifestRefreshMs: 'number',
   },
 };
 
@@ -193,6 +201,8 @@ export function loadConfig(configFile: string | null, fallbackRoot = process.cwd
       cache: { maxEntries: raw.serving?.cache?.maxEntries ?? 0, ttlMs: raw.serving?.cache?.ttlMs ?? 1000 },
       drainTimeoutMs: raw.serving?.drainTimeoutMs ?? 10_000,
       maxInFlight: raw.serving?.maxInFlight ?? 256,
+      manifest: raw.serving?.manifest ?? 'build',
+      manifestRefreshMs: raw.serving?.manifestRefreshMs ?? 30_000,
     },
   };
 }

@@ -35,6 +35,7 @@ import { UserError } from '../errors.js';
 import { TILES_MAP_COLUMN, cassandraColumnConflicts, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
 import { type HopCodec, tileCodecs } from './tile-codec.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
+import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication } from './published.js';
 
 const { types } = cassandra;
 const LONG: PalType = { kind: 'scalar', name: 'long', nullable: true };
@@ -346,6 +347,41 @@ export class CassandraStore implements OnlineStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, groups.length) }, worker));
+  }
+
+  async publish(artifact: string, registryHash: string, json: string, publishedAt: number): Promise<boolean> {
+    await this.connect();
+    await this.client.execute(createKeyspaceCql({ keyspace: this.ks, replication: this.options.replication }));
+    // Newest first within an artifact: the current publication is the partition's first row.
+    await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.ks}.${PUBLISHED_TABLE} (
+  artifact text, published_at timestamp, registry_hash text, content blob,
+  PRIMARY KEY (artifact, published_at, registry_hash)
+) WITH CLUSTERING ORDER BY (published_at DESC, registry_hash ASC)
+  AND comment = 'Palette: artifacts published by palette apply (gzip JSON), newest first'`);
+    const newest = await this.newestPublication(artifact, false);
+    if (newest?.registryHash === registryHash) return false;
+    await this.client.execute(`INSERT INTO ${this.ks}.${PUBLISHED_TABLE} (artifact, published_at, registry_hash, content) VALUES (?, ?, ?, ?)`,
+      [artifact, new Date(publishedAt), registryHash, encodePublication(json)], { prepare: true, consistency: this.consistency });
+    return true;
+  }
+
+  async newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null> {
+    await this.connect();
+    let rs: cassandra.types.ResultSet;
+    try {
+      rs = await this.client.execute(`SELECT published_at, registry_hash${withJson ? ', content' : ''} FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ? LIMIT 1`, [artifact], this.execOptions(opts));
+    } catch (e) {
+      // Nothing was ever published to this keyspace (no table yet): no publication.
+      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return null;
+      throw e;
+    }
+    const r = rs.first();
+    if (!r) return null;
+    const registryHash = r.get('registry_hash') as string;
+    return {
+      artifact, registryHash, publishedAt: (r.get('published_at') as Date).getTime(),
+      ...(withJson ? { json: decodePublication(r.get('content') as Buffer, `${artifact} ${registryHash} in ${this.ks}.${PUBLISHED_TABLE}`) } : {}),
+    };
   }
 
   async ping(opts?: ReadOptions): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import type { Value } from '../contracts/types.js';
+import type { Publication } from './published.js';
 
 /** One row of a windowed group's online tile table. */
 export interface TileRow {
@@ -33,6 +34,8 @@ export interface ValueRow {
   readonly updatedAt: number | null;
 }
 
+export type { Publication };
+
 export interface ReadOptions {
   /** Absolute deadline (epoch ms, performance-independent wall clock); past it the read fails. */
   readonly deadline?: number;
@@ -51,6 +54,14 @@ export interface OnlineStore {
   /** Upsert full tile rows (not increments): writing the same row twice is harmless. */
   writeTiles(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: TileRow }[]): Promise<void>;
   writeValues(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: ValueRow }[]): Promise<void>;
+  /**
+   * Publish an artifact (JSON text) for `registryHash` as the newest. Nothing is written when
+   * the newest publication already has this hash (re-applying the same build is a no-op);
+   * returns whether a row was written. Creates the publications table if needed.
+   */
+  publish(artifact: string, registryHash: string, json: string, publishedAt: number): Promise<boolean>;
+  /** The newest publication of an artifact (with its JSON when `withJson`), or null if none. */
+  newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null>;
   /** Cheap reachability check for readiness probes. */
   ping(opts?: ReadOptions): Promise<void>;
   close(): Promise<void>;

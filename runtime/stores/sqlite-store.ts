@@ -25,6 +25,7 @@ import {
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
+import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication } from './published.js';
 
 const EXPIRES = '_expires_at';
 /** Purge expired rows of a table at most this often. */
@@ -248,6 +249,33 @@ export class SqliteStore implements OnlineStore {
         s.lastPurge = now;
       }
     })();
+  }
+
+  async publish(artifact: string, registryHash: string, json: string, publishedAt: number): Promise<boolean> {
+    if (this.options.readonly) throw new Error('palette: publish to a read-only SQLite store');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${PUBLISHED_TABLE} (
+  artifact TEXT NOT NULL, published_at INTEGER NOT NULL, registry_hash TEXT NOT NULL, content BLOB NOT NULL,
+  PRIMARY KEY (artifact, published_at, registry_hash)
+) WITHOUT ROWID`);
+    const newest = await this.newestPublication(artifact, false);
+    if (newest?.registryHash === registryHash) return false;
+    this.db.prepare(`INSERT OR REPLACE INTO ${PUBLISHED_TABLE} (artifact, published_at, registry_hash, content) VALUES (?, ?, ?, ?)`)
+      .run(artifact, publishedAt, registryHash, encodePublication(json));
+    return true;
+  }
+
+  async newestPublication(artifact: string, withJson: boolean): Promise<Publication | null> {
+    // A store nothing was published to has no table (and a read-only one cannot make it).
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
+    if (!exists) return null;
+    const row = this.db.prepare(`SELECT published_at, registry_hash${withJson ? ', content' : ''} FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC, registry_hash LIMIT 1`)
+      .get(artifact) as { published_at: number | bigint; registry_hash: string; content?: Buffer } | undefined;
+    if (!row) return null;
+    const publishedAt = Number(row.published_at);
+    return {
+      artifact, registryHash: row.registry_hash, publishedAt,
+      ...(withJson ? { json: decodePublication(row.content!, `${artifact} ${row.registry_hash} in ${this.options.path}`) } : {}),
+    };
   }
 
   async ping(): Promise<void> {

@@ -47,6 +47,7 @@ online:
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`create Cassandra keyspace ${keyspace} if needed and table\\(s\\)`));
     assert.match(first.stdout, /applied/);
+    assert.match(first.stdout, /publish the serving manifest of registry \w+ in the online store \(the first one\)/);
 
     const repo = await compileRepository([], join(dir, 'palette.yaml'));
     const windowed = repo.result.registry!.groups.find((g) => g.kind === 'windowed')!;
@@ -62,6 +63,33 @@ online:
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, new RegExp(`unchanged: Cassandra table ${keyspace}\\.${windowed.layout.online.table}`));
     assert.doesNotMatch(second.stdout, /create Cassandra/);
+    const hash = repo.result.registry!.registryHash;
+    assert.match(second.stdout, new RegExp(`unchanged: serving manifest ${hash} is the one published in the online store`));
+
+    // The publication as a sidecar reads it (palette serve --manifest store), and publishing.
+    const pub = new CassandraStore({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter, keyspace, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
+    try {
+      const newest = await pub.newestPublication('serving-manifest', true);
+      assert.equal(newest?.registryHash, hash);
+      assert.equal((JSON.parse(newest!.json!) as { registryHash: string }).registryHash, hash);
+      assert.ok(Math.abs(newest!.publishedAt - Date.now()) < 120_000);
+      assert.equal(await pub.publish('serving-manifest', hash, newest!.json!, Date.now()), false, 'the newest hash again: nothing written');
+      assert.equal(await pub.publish('serving-manifest', 'other', '{"x":1}', Date.now() + 1000), true);
+      const other = await pub.newestPublication('serving-manifest', true);
+      assert.equal(other?.registryHash, 'other');
+      assert.equal(other?.json, '{"x":1}');
+      assert.equal(await pub.newestPublication('nothing-here', true), null);
+      const rows = (await admin.execute(`SELECT registry_hash FROM ${keyspace}.palette_published WHERE artifact = 'serving-manifest'`)).rows.map((r) => r.registry_hash as string);
+      assert.deepEqual(rows, ['other', hash], 'history kept, newest first');
+      const fresh = new CassandraStore({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter, keyspace: `${keyspace}_none`, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
+      try {
+        assert.equal(await fresh.newestPublication('serving-manifest', false), null, 'no keyspace: nothing published');
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await pub.close();
+    }
 
     // The same table name with the old one-row-per-tile shape.
     const t = windowed.layout.online.table;

@@ -6,7 +6,7 @@
  */
 import type { GroupRuntime } from '../../../runtime/contracts/group-runtime.js';
 import type { Value } from '../../../runtime/contracts/types.js';
-import type { OnlineStore, ReadOptions, TileRow, ValueRow } from '../../../runtime/stores/online-store.js';
+import type { OnlineStore, Publication, ReadOptions, TileRow, ValueRow } from '../../../runtime/stores/online-store.js';
 
 export class FakeStore implements OnlineStore {
   readonly kind = 'cassandra' as const;
@@ -59,6 +59,23 @@ export class FakeStore implements OnlineStore {
 
   async writeValues(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: ValueRow }[]): Promise<void> {
     for (const { key, row } of rows) this.values.set(this.id(group, key), row);
+  }
+
+  /** Publications, newest last. */
+  readonly publications: Required<Publication>[] = [];
+
+  async publish(artifact: string, registryHash: string, json: string, publishedAt: number): Promise<boolean> {
+    const newest = await this.newestPublication(artifact, false);
+    if (newest?.registryHash === registryHash) return false;
+    this.publications.push({ artifact, registryHash, json, publishedAt });
+    return true;
+  }
+
+  async newestPublication(artifact: string, withJson: boolean): Promise<Publication | null> {
+    if (this.pingFails) throw new Error('fake store unreachable');
+    const p = this.publications.filter((x) => x.artifact === artifact).at(-1);
+    if (!p) return null;
+    return withJson ? p : { artifact: p.artifact, registryHash: p.registryHash, publishedAt: p.publishedAt };
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 /** The embedded SQLite online store: round trips in the runtime representation, offset fencing, TTL, a second (reader) process view. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -121,4 +122,28 @@ test('a read-only store (the sidecar) sees committed writes of another connectio
     await reader.close();
   }
   assert.throws(() => new SqliteStore({ path: `${path}-missing`, readonly: true }), /cannot open the SQLite online store/);
+}));
+
+test('publications: newest first, re-publishing the newest hash is a no-op, a reader sees them, damage is a clear error', withStore(async (store, path) => {
+  const reader = new SqliteStore({ path, readonly: true });
+  try {
+    // Nothing published yet, and a read-only store cannot create the table: no publication.
+    assert.equal(await reader.newestPublication('serving-manifest', true), null);
+    assert.equal(await store.publish('serving-manifest', 'aaa', '{"v":1}', 1000), true);
+    assert.equal(await store.publish('serving-manifest', 'aaa', '{"v":1}', 2000), false, 'same hash as the newest: nothing written');
+    assert.equal(await store.publish('serving-manifest', 'bbb', '{"v":2}', 3000), true);
+    assert.equal(await store.publish('other', 'ccc', '{"v":3}', 4000), true);
+    assert.deepEqual(await reader.newestPublication('serving-manifest', true), { artifact: 'serving-manifest', registryHash: 'bbb', publishedAt: 3000, json: '{"v":2}' });
+    assert.deepEqual(await reader.newestPublication('serving-manifest', false), { artifact: 'serving-manifest', registryHash: 'bbb', publishedAt: 3000 });
+    // Going back to an older build is a new publication, the newest.
+    assert.equal(await store.publish('serving-manifest', 'aaa', '{"v":1}', 5000), true);
+    assert.equal((await reader.newestPublication('serving-manifest', true))!.json, '{"v":1}');
+    await assert.rejects(reader.publish('serving-manifest', 'x', '{}', 6000), /read-only/);
+    const db = new Database(path);
+    db.prepare("UPDATE palette_published SET content = x'00ff' WHERE registry_hash = 'aaa' AND published_at = 5000").run();
+    db.close();
+    await assert.rejects(reader.newestPublication('serving-manifest', true), /the publication serving-manifest aaa in .* cannot be read/);
+  } finally {
+    await reader.close();
+  }
 }));

@@ -1,0 +1,109 @@
+/**
+ * `palette apply` publishes the serving manifest in the online store and `palette serve
+ * --manifest store` serves it, following a new apply without a restart (embedded SQLite
+ * store): dry run, first publication, re-apply unchanged, a new model published and served,
+ * and the clear error when nothing is published.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { NOW } from '../unit/sidecar/helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'palette-publish-'));
+const repo = join(work, 'repo');
+const cli = ['--import', import.meta.resolve('tsx'), join(root, 'compiler/cli/main.ts')];
+let sidecar: ChildProcess | null = null;
+after(() => {
+  sidecar?.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function palette(args: string[]) {
+  const r = spawnSync(process.execPath, [...cli, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function serveFromStore(): Promise<string> {
+  const child = spawn(process.execPath, [...cli, 'serve', '--manifest', 'store', '--manifest-refresh-ms', '200', '--port', '0', '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  sidecar = child;
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d;
+      const m = /listening on (http:\/\/[\d.]+:\d+) \(online store: sqlite; manifest: published in the online store \(registry (\w+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`palette serve exited with ${code}: ${err}`)));
+  });
+}
+
+const post = async (url: string, body: unknown) => {
+  const r = await fetch(`${url}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, json: await r.json() as any };
+};
+
+test('apply publishes the serving manifest; serve --manifest store follows it', { timeout: 180_000 }, async () => {
+  assert.equal(spawnSync(process.execPath, [...cli, 'init', 'repo'], { cwd: work }).status, 0);
+  assert.equal(palette(['compile']).code, 0);
+
+  const none = palette(['serve', '--manifest', 'store', '--port', '0']);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /cannot open the SQLite online store|no serving manifest is published in the online store/);
+
+  const dry = palette(['apply', '--online-only', '--dry-run']);
+  assert.equal(dry.code, 0, dry.err);
+  const hash1 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
+  assert.match(dry.out, new RegExp(`would publish the serving manifest of registry ${hash1} in the online store \\(the first one\\)`));
+
+  const first = palette(['apply', '--online-only']);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, new RegExp(`^publish the serving manifest of registry ${hash1}`, 'm'));
+  const again = palette(['apply', '--online-only']);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, new RegExp(`unchanged: serving manifest ${hash1} is the one published in the online store`));
+  assert.doesNotMatch(again.out, /^publish/m);
+
+  const url = await serveFromStore();
+  const cat1 = await (await fetch(`${url}/v1/catalog`)).json() as { registryHash: string; models: { name: string }[] };
+  assert.equal(cat1.registryHash, hash1);
+  const v3 = await post(url, { model: 'eta_v3', entities: [{ driver_id: 'd1' }], at: NOW });
+  assert.equal(v3.status, 200, JSON.stringify(v3.json));
+  assert.equal(v3.json.registryHash, hash1);
+  const missing = await post(url, { model: 'eta_v9', entities: [{ driver_id: 'd1' }] });
+  assert.equal(missing.status, 400);
+
+  // A new model: compile and apply; the running sidecar serves it within a few refreshes.
+  appendFileSync(join(repo, 'definitions', 'models.pal'), '\nmodel eta_v9 {\n  features driver_trip_stats.trips_7d\n}\n');
+  const c = palette(['compile']);
+  assert.equal(c.code, 0, c.err);
+  const second = palette(['apply', '--online-only']);
+  assert.equal(second.code, 0, second.err);
+  const hash2 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
+  assert.notEqual(hash2, hash1);
+  assert.match(second.out, new RegExp(`publish the serving manifest of registry ${hash2} in the online store \\(replacing ${hash1}, published `));
+  const end = Date.now() + 10_000;
+  let served = hash1;
+  while (served !== hash2 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    served = ((await (await fetch(`${url}/v1/catalog`)).json()) as { registryHash: string }).registryHash;
+  }
+  assert.equal(served, hash2, 'the sidecar follows the new publication');
+  const v9 = await post(url, { model: 'eta_v9', entities: [{ driver_id: 'd1' }], at: NOW });
+  assert.equal(v9.status, 200, JSON.stringify(v9.json));
+  assert.deepEqual(v9.json.features, ['driver_trip_stats.trips_7d']);
+
+  // `--manifest store` is for serve; fetch reads a manifest file and says so.
+  const f = palette(['fetch', 'eta_v3', 'driver_id=d1', '--manifest', 'store']);
+  assert.equal(f.code, 1);
+  assert.match(f.err, /`--manifest store` is for `palette serve`/);
+
+  sidecar!.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => sidecar!.once('exit', r));
+  assert.equal(code, 0);
+  sidecar = null;
+});
