@@ -18,6 +18,11 @@ export class SidecarMetrics {
   readonly featureStatuses: Counter<'status'>;
   readonly inFlight: Gauge;
   readonly ready: Gauge;
+  /** 1 for the registry hash served now (and its source: build or store). */
+  readonly manifest: Gauge<'registry_hash' | 'source'>;
+  /** With the manifest from the store: newer publications swapped in, and looks that failed. */
+  readonly manifestSwaps: Counter;
+  readonly manifestLookFailures: Counter;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -49,7 +54,21 @@ export class SidecarMetrics {
     });
     this.inFlight = new Gauge({ name: 'palette_sidecar_requests_in_flight', help: 'Requests being answered', registers });
     this.ready = new Gauge({ name: 'palette_sidecar_ready', help: '1 when the last readiness check passed', registers });
+    this.manifest = new Gauge({
+      name: 'palette_sidecar_manifest_info', help: '1 for the serving manifest served now: its registry hash and where it came from (build or store)',
+      labelNames: ['registry_hash', 'source'], registers,
+    });
+    this.manifestSwaps = new Counter({ name: 'palette_sidecar_manifest_swaps_total', help: 'Newer published manifests swapped in (manifest from the store)', registers });
+    this.manifestLookFailures = new Counter({
+      name: 'palette_sidecar_manifest_look_failures_total', help: 'Looks for a newer published manifest that failed (store unreachable, a manifest that does not check)', registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'palette_sidecar_' });
+  }
+
+  /** Records the manifest served now (one series: the previous one is removed). */
+  setManifest(registryHash: string, source: 'build' | 'store'): void {
+    this.manifest.reset();
+    this.manifest.set({ registry_hash: registryHash, source }, 1);
   }
 
   private readonly children = new Map<string, { observe(v: number): void }>();

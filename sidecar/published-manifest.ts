@@ -53,8 +53,8 @@ export class ManifestFollower {
     private readonly service: FeatureService,
     initial: Publication,
     private readonly log: FollowerLog,
-    /** Called after each swap (e.g. to update metrics). */
-    private readonly onSwap: (p: Publication) => void = () => {},
+    /** Called after each swap and each failed look (metrics). */
+    private readonly events: { swapped?: (p: Publication) => void; failed?: (err: Error) => void } = {},
   ) {
     this.served = initial.registryHash;
   }
@@ -95,12 +95,13 @@ export class ManifestFollower {
           this.served = full.registryHash;
           this.log.info({ from: before, to: full.registryHash, publishedAt: new Date(full.publishedAt).toISOString(), models: catalog.summary().models.length },
             'serving a newer published manifest');
-          this.onSwap(full);
+          this.events.swapped?.(full);
         }
       }
       this.failures = 0;
     } catch (e) {
       this.failures++;
+      this.events.failed?.(e as Error);
       this.log.warn({ err: (e as Error).message, failures: this.failures, serving: this.served },
         'cannot look for a newer published manifest; serving the current one');
     }

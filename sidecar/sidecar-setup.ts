@@ -114,7 +114,11 @@ export async function openSidecarFromStore(config: PaletteConfig, o: ServingOver
   }
   const metrics = new SidecarMetrics({ defaultMetrics: true });
   const service = new FeatureService(loaded.catalog, store, serviceOptions(config, o), metrics, log);
-  const follower = new ManifestFollower(service, loaded.publication, log);
+  metrics.setManifest(loaded.publication.registryHash, 'store');
+  const follower = new ManifestFollower(service, loaded.publication, log, {
+    swapped: (p) => { metrics.setManifest(p.registryHash, 'store'); metrics.manifestSwaps.inc(); },
+    failed: () => metrics.manifestLookFailures.inc(),
+  });
   const sidecar = createSidecar(service, server, metrics, log);
   const refreshMs = o.manifestRefreshMs ?? config.serving.manifestRefreshMs;
   if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new UserError(`serving.manifestRefreshMs must be a whole number >= 0, not ${refreshMs}`);
@@ -139,5 +143,6 @@ export function openSidecar(config: PaletteConfig, o: ServingOverrides, log: Log
   const server = serverOptions(config, o);
   const metrics = new SidecarMetrics({ defaultMetrics: true });
   const service = openFeatureService(config, o, { store: deps.store, metrics, log });
+  metrics.setManifest(service.catalog.registryHash, 'build');
   return createSidecar(service, server, metrics, log);
 }

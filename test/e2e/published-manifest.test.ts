@@ -96,6 +96,10 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   const v9 = await post(url, { model: 'eta_v9', entities: [{ driver_id: 'd1' }], at: NOW });
   assert.equal(v9.status, 200, JSON.stringify(v9.json));
   assert.deepEqual(v9.json.features, ['driver_trip_stats.trips_7d']);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, new RegExp(`palette_sidecar_manifest_info\\{registry_hash="${hash2}",source="store"\\} 1`));
+  assert.doesNotMatch(metrics, new RegExp(`registry_hash="${hash1}"`), 'one series: the manifest served now');
+  assert.match(metrics, /palette_sidecar_manifest_swaps_total 1/);
 
   // `--manifest store` is for serve; fetch reads a manifest file and says so.
   const f = palette(['fetch', 'eta_v3', 'driver_id=d1', '--manifest', 'store']);

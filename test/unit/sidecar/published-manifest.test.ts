@@ -42,7 +42,7 @@ describe('serving manifest published in the online store', () => {
     const service = new FeatureService(catalog, store, { deadlineMs: 1000, limits: { maxEntities: 10 }, cache: { maxEntries: 100, ttlMs: 60_000 } });
     const log = recordingLog();
     const swaps: string[] = [];
-    const follower = new ManifestFollower(service, publication, log, (p) => swaps.push(p.registryHash));
+    const follower = new ManifestFollower(service, publication, log, { swapped: (p) => swaps.push(p.registryHash) });
 
     assert.throws(() => service.parse({ model: 'eta_v4', entities: [{ driver_id: 'd1' }], at: NOW }), /eta_v4/);
     // A request parsed against the first manifest, answered after the swap; one without `at`
@@ -76,7 +76,8 @@ describe('serving manifest published in the online store', () => {
     const { catalog, publication } = await loadPublishedCatalog(store);
     const service = new FeatureService(catalog, store);
     const log = recordingLog();
-    const follower = new ManifestFollower(service, publication, log);
+    let failed = 0;
+    const follower = new ManifestFollower(service, publication, log, { failed: () => { failed++; } });
 
     store.pingFails = true; // the fake store's outage: its reads of publications fail too
     await follower.lookOnce();
@@ -84,6 +85,7 @@ describe('serving manifest published in the online store', () => {
     assert.equal(service.catalog.registryHash, rides.manifest.registryHash);
     assert.deepEqual(log.lines.map((l) => [l.level, l.obj.failures]), [['warn', 1], ['warn', 2]]);
     assert.match(String(log.lines[0].obj.err), /fake store unreachable/);
+    assert.equal(failed, 2);
     store.pingFails = false;
 
     await store.publish(SERVING_MANIFEST_ARTIFACT, 'bad1', '{"manifestVersion": 999}', 2000);
