@@ -104,6 +104,8 @@ export function manifestFromStore(config: PaletteConfig, o: ServingOverrides): b
  */
 export async function openSidecarFromStore(config: PaletteConfig, o: ServingOverrides, log: Logger, deps: { store?: OnlineStore } = {}): Promise<Sidecar & { readonly follower: ManifestFollower }> {
   const server = serverOptions(config, o);
+  const refreshMs = o.manifestRefreshMs ?? config.serving.manifestRefreshMs;
+  if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new UserError(`serving.manifestRefreshMs must be a whole number >= 0, not ${refreshMs}`);
   const store = deps.store ?? openOnlineStore(config.online, { readonly: true });
   let loaded: Awaited<ReturnType<typeof loadPublishedCatalog>>;
   try {
@@ -120,8 +122,6 @@ export async function openSidecarFromStore(config: PaletteConfig, o: ServingOver
     failed: () => metrics.manifestLookFailures.inc(),
   });
   const sidecar = createSidecar(service, server, metrics, log);
-  const refreshMs = o.manifestRefreshMs ?? config.serving.manifestRefreshMs;
-  if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new UserError(`serving.manifestRefreshMs must be a whole number >= 0, not ${refreshMs}`);
   return {
     app: sidecar.app,
     follower,
