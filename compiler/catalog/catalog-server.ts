@@ -20,8 +20,8 @@ import type { Registry } from '../ir/ir.js';
 import { CATALOG_PAGE } from './catalog-page.js';
 import { listCatalog, searchCatalog, showCatalog } from './catalog.js';
 
-/** Where the registry comes from: read on each call, so it may change between requests. */
-export type RegistrySource = () => Registry;
+/** Where the registry comes from: asked on each request, so it may change between requests. */
+export type RegistrySource = () => Registry | Promise<Registry>;
 
 export interface CatalogServer {
   readonly server: Server;
@@ -33,7 +33,8 @@ export interface CatalogServer {
 const MAX_QUERY = 500;
 
 export function createCatalogServer(source: RegistrySource): CatalogServer {
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) => { void handle(req, res); });
+  const handle = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
     const send = (status: number, body: unknown, type = 'application/json; charset=utf-8') => {
       const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
       res.writeHead(status, {
@@ -63,7 +64,7 @@ export function createCatalogServer(source: RegistrySource): CatalogServer {
 
     let registry: Registry;
     try {
-      registry = source();
+      registry = await source();
     } catch (e) {
       return error(503, 'registry_unavailable', (e as Error).message);
     }
@@ -91,7 +92,7 @@ export function createCatalogServer(source: RegistrySource): CatalogServer {
       default:
         return error(404, 'not_found', `no route ${url.pathname}`, { hint: 'routes: /api/catalog, /api/show?name=, /api/search?q=' });
     }
-  });
+  };
   return {
     server,
     listen: (host, port) => new Promise((resolve, reject) => {

@@ -4,9 +4,10 @@
  *     state tables of every group version, through HiveServer2 (the DDL of
  *     compiler/targets/hive-ddl-target.ts);
  *   - online: the Cassandra keyspace and tables (the CQL of runtime/stores/cql.ts, run by the
- *     store's ensureTables), or the SQLite tables; then it publishes the build's serving
- *     manifest in the online store (runtime/stores/published.ts), last, once the tables it
- *     names exist, for sidecars that follow the store (`palette serve --manifest store`).
+ *     store's ensureTables), or the SQLite tables; then it publishes the registry and the
+ *     build's serving manifest in the online store (runtime/stores/published.ts), last, once
+ *     the tables they name exist, for sidecars that follow the store (`palette serve
+ *     --manifest store`) and for the catalog of what is applied (`--published`).
  *
  * Table names carry the group's version, so a change of meaning gets new tables and never
  * touches the old ones. An existing table with the expected name but other columns (or
@@ -21,7 +22,7 @@ import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { servingManifest } from '../targets/serving-manifest-target.js';
-import { SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
+import { REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
 import { hiveType } from '../targets/type-mapping.js';
 import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
@@ -191,14 +192,22 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
     ? (creates.length ? `create Cassandra keyspace ${online.cassandra.keyspace} if needed and table(s) ${creates.join(', ')}` : null)
     : `create the SQLite online tables in ${online.path} if needed (${groups.length} group(s))`;
   if (what) steps.push({ what, run: () => store.ensureTables(groups) });
-  // The serving manifest of this build, for sidecars that follow the store (`palette serve --manifest store`).
+  // The serving manifest of this build, for sidecars that follow the store (`palette serve
+  // --manifest store`), and the registry, for the catalog of what is applied (`--published`).
   const manifest = servingManifest(registry);
+  const hash = manifest.registryHash;
   const published = await store.newestPublication(SERVING_MANIFEST_ARTIFACT, false);
-  if (published?.registryHash === manifest.registryHash) say(`unchanged: serving manifest ${manifest.registryHash} is the one published in the online store`);
+  const publishedRegistry = await store.newestPublication(REGISTRY_ARTIFACT, false);
+  if (published?.registryHash === hash && publishedRegistry?.registryHash === hash) say(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`);
   else {
     steps.push({
-      what: `publish the serving manifest of registry ${manifest.registryHash} in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'})`,
-      run: async () => { await store.publish(SERVING_MANIFEST_ARTIFACT, manifest.registryHash, JSON.stringify(manifest), Date.now()); },
+      what: `publish the registry ${hash} and its serving manifest in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'})`,
+      run: async () => {
+        const at = Date.now();
+        // The registry first: a sidecar that sees the new manifest finds its registry there too.
+        await store.publish(REGISTRY_ARTIFACT, hash, JSON.stringify(registry), at);
+        await store.publish(SERVING_MANIFEST_ARTIFACT, hash, JSON.stringify(manifest), at);
+      },
     });
   }
   return { steps, conflicts, close };

@@ -7,10 +7,13 @@ import { listCatalog, renderList, renderSearch, renderShow, searchCatalog, showC
 import type { Registry } from '../ir/ir.js';
 import { configFor } from '../project/repository.js';
 import { REGISTRY_FILE } from '../targets/registry-target.js';
+import type { PaletteConfig } from '../../runtime/config/palette-config.js';
+import { REGISTRY_ARTIFACT } from '../../runtime/stores/published.js';
 import { compileOrExit, readRegistry } from './compile-commands.js';
 
-/** The compiled registry (build/registry.json), or the definitions compiled now if there is none. */
-async function loadRegistry(opts: { registry?: string; config?: string }): Promise<Registry> {
+/** The compiled registry (build/registry.json), or the definitions compiled now if there is none; with --published, the one `palette apply` published. */
+async function loadRegistry(opts: { registry?: string; config?: string; published?: boolean }): Promise<Registry> {
+  if (opts.published) return (await publishedRegistry(configFor([], opts.config))).registry;
   if (opts.registry) return readRegistry(opts.registry);
   const config = configFor([], opts.config);
   const path = join(config.build, REGISTRY_FILE);
@@ -18,21 +21,65 @@ async function loadRegistry(opts: { registry?: string; config?: string }): Promi
   return (await compileOrExit([], { config: opts.config, quiet: true })).registry;
 }
 
+/** The newest registry published in the online store of palette.yaml (runtime/stores/published.ts). */
+async function publishedRegistry(config: PaletteConfig): Promise<{ registry: Registry; hash: string }>;
+/** With `ifNot`: null when the newest publication has that hash (nothing new to read). */
+async function publishedRegistry(config: PaletteConfig, ifNot: string): Promise<{ registry: Registry; hash: string } | null>;
+async function publishedRegistry(config: PaletteConfig, ifNot?: string): Promise<{ registry: Registry; hash: string } | null> {
+  const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
+  const store = openOnlineStore(config.online, { readonly: true });
+  try {
+    const where = config.online.store === 'cassandra' ? `keyspace ${config.online.cassandra.keyspace}` : config.online.path;
+    if (ifNot !== undefined) {
+      const newest = await store.newestPublication(REGISTRY_ARTIFACT, false);
+      if (newest?.registryHash === ifNot) return null;
+    }
+    const p = await store.newestPublication(REGISTRY_ARTIFACT, true);
+    if (!p) throw new UserError(`no registry is published in the online store (${where})`, 'run `palette apply` to publish the current build');
+    let registry: Registry;
+    try {
+      registry = JSON.parse(p.json!) as Registry;
+    } catch (e) {
+      throw new UserError(`the registry ${p.registryHash} published in the online store (${where}) is not valid JSON: ${(e as Error).message}`);
+    }
+    if (registry.irVersion !== 1) throw new UserError(`the registry published in the online store (${where}) was written by an incompatible Palette (IR version ${String(registry.irVersion)})`);
+    return { registry, hash: p.registryHash };
+  } finally {
+    await store.close();
+  }
+}
+
 /**
- * The registry for `palette ui`, read again whenever its file changes (a new `palette
- * compile` shows on the next page load); without a registry file, the definitions compiled
+ * The registry for `palette ui`, read again when it changes: the registry file when a new
+ * `palette compile` replaces it, the published one (--published) when a new `palette apply`
+ * publishes another (looked for at most every 2 s). Without either, the definitions compiled
  * once now.
  */
-async function registrySource(opts: { registry?: string; config?: string }): Promise<{ source: () => Registry; from: string }> {
+async function registrySource(opts: { registry?: string; config?: string; published?: boolean }): Promise<{ source: () => Promise<Registry>; from: string }> {
+  if (opts.published) {
+    const config = configFor([], opts.config);
+    let current = await publishedRegistry(config);
+    let lookedAt = Date.now();
+    return {
+      source: async () => {
+        if (Date.now() - lookedAt >= 2000) {
+          lookedAt = Date.now();
+          current = (await publishedRegistry(config, current.hash)) ?? current;
+        }
+        return current.registry;
+      },
+      from: `published in the online store (${config.online.store})`,
+    };
+  }
   const path = opts.registry ?? join(configFor([], opts.config).build, REGISTRY_FILE);
   if (!opts.registry && !existsSync(path)) {
     const r = (await compileOrExit([], { config: opts.config, quiet: true })).registry;
-    return { source: () => r, from: 'the definitions (compiled now; run `palette compile` to follow changes)' };
+    return { source: async () => r, from: 'the definitions (compiled now; run `palette compile` to follow changes)' };
   }
   let cached = readRegistry(path);
   let stamp = statSync(path).mtimeMs;
   return {
-    source: () => {
+    source: async () => {
       const now = existsSync(path) ? statSync(path).mtimeMs : null;
       if (now === null) throw new UserError(`the registry ${path} is gone`);
       if (now !== stamp) { cached = readRegistry(path); stamp = now; }
@@ -45,7 +92,8 @@ async function registrySource(opts: { registry?: string; config?: string }): Pro
 export function registerCatalogCommands(program: Command): void {
   const catalog = program.command('catalog').description('browse the feature catalog: namespaces, entities, sources, groups, features, models');
   const common = (c: Command) => c.option('-r, --registry <file>', 'registry.json to read (default: build/registry.json, else compile)')
-    .option('-c, --config <file>', 'palette.yaml to use').option('--json', 'output JSON');
+    .option('-c, --config <file>', 'palette.yaml to use').option('--json', 'output JSON')
+    .option('--published', 'the registry `palette apply` published in the online store (what is applied), not the local build');
 
   common(catalog.command('list').description('everything in the registry, by namespace'))
     .addHelpText('after', '\nExample:\n  palette catalog list --json\n')
@@ -79,6 +127,7 @@ export function registerCatalogCommands(program: Command): void {
     .description('the feature catalog in a browser: a read-only web page over the registry (runs until Ctrl-C)')
     .option('-r, --registry <file>', 'registry.json to read (default: build/registry.json, else compile)')
     .option('-c, --config <file>', 'palette.yaml to use')
+    .option('--published', 'the registry `palette apply` published in the online store (what is applied), followed as new ones are published')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '8710')
     .addHelpText('after', '\nExample:\n  palette ui --port 8710   # then open http://127.0.0.1:8710\n')

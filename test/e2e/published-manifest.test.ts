@@ -1,8 +1,9 @@
 /**
- * `palette apply` publishes the serving manifest in the online store and `palette serve
- * --manifest store` serves it, following a new apply without a restart (embedded SQLite
- * store): dry run, first publication, re-apply unchanged, a new model published and served,
- * and the clear error when nothing is published.
+ * `palette apply` publishes the registry and the serving manifest in the online store;
+ * `palette serve --manifest store` serves the manifest, following a new apply without a
+ * restart, and `palette catalog --published` / `palette ui --published` show the registry
+ * (embedded SQLite store): dry run, first publication, re-apply unchanged, a new model
+ * published, served and shown, and the clear errors when nothing is published.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { SqliteStore } from '../../runtime/stores/sqlite-store.js';
 import { NOW } from '../unit/sidecar/helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,8 +20,10 @@ const work = mkdtempSync(join(tmpdir(), 'palette-publish-'));
 const repo = join(work, 'repo');
 const cli = ['--import', import.meta.resolve('tsx'), join(root, 'compiler/cli/main.ts')];
 let sidecar: ChildProcess | null = null;
+let ui: ChildProcess | null = null;
 after(() => {
   sidecar?.kill('SIGKILL');
+  ui?.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -42,6 +46,22 @@ function serveFromStore(): Promise<string> {
   });
 }
 
+function uiPublished(): Promise<string> {
+  const child = spawn(process.execPath, [...cli, 'ui', '--published', '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  ui = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /palette catalog on (http:\/\/[\d.]+:\d+) \(registry: published in the online store \(sqlite\)\)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.stderr!.on('data', (d: Buffer) => { err += d; });
+    child.once('exit', (code) => reject(new Error(`palette ui exited with ${code}: ${out} ${err}`)));
+  });
+}
+
 const post = async (url: string, body: unknown) => {
   const r = await fetch(`${url}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: r.status, json: await r.json() as any };
@@ -51,22 +71,35 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   assert.equal(spawnSync(process.execPath, [...cli, 'init', 'repo'], { cwd: work }).status, 0);
   assert.equal(palette(['compile']).code, 0);
 
+  // An online store nothing was published to yet.
+  await new SqliteStore({ path: join(repo, 'data', 'online.db') }).close();
   const none = palette(['serve', '--manifest', 'store', '--port', '0']);
   assert.equal(none.code, 1);
-  assert.match(none.err, /cannot open the SQLite online store|no serving manifest is published in the online store/);
+  assert.match(none.err, /no serving manifest is published in the online store \(sqlite\)/);
+  assert.match(none.err, /run `palette apply`/);
+  const noneListed = palette(['catalog', 'list', '--published']);
+  assert.equal(noneListed.code, 1);
+  assert.match(noneListed.err, /no registry is published in the online store \(.*online\.db\)/);
 
   const dry = palette(['apply', '--online-only', '--dry-run']);
   assert.equal(dry.code, 0, dry.err);
   const hash1 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
-  assert.match(dry.out, new RegExp(`would publish the serving manifest of registry ${hash1} in the online store \\(the first one\\)`));
+  assert.match(dry.out, new RegExp(`would publish the registry ${hash1} and its serving manifest in the online store \\(the first one\\)`));
 
   const first = palette(['apply', '--online-only']);
   assert.equal(first.code, 0, first.err);
-  assert.match(first.out, new RegExp(`^publish the serving manifest of registry ${hash1}`, 'm'));
+  assert.match(first.out, new RegExp(`^publish the registry ${hash1} and its serving manifest`, 'm'));
   const again = palette(['apply', '--online-only']);
   assert.equal(again.code, 0, again.err);
-  assert.match(again.out, new RegExp(`unchanged: serving manifest ${hash1} is the one published in the online store`));
+  assert.match(again.out, new RegExp(`unchanged: registry ${hash1} and its serving manifest are the ones published in the online store`));
   assert.doesNotMatch(again.out, /^publish/m);
+
+  const listed = palette(['catalog', 'list', '--published', '--json']);
+  assert.equal(listed.code, 0, listed.err);
+  assert.ok((JSON.parse(listed.out) as { namespaces: { models: { name: string }[] }[] }).namespaces[0].models.some((m) => m.name === 'rides.eta_v3'));
+  const uiUrl = await uiPublished();
+  const models = async () => ((await (await fetch(`${uiUrl}/api/catalog`)).json()) as { namespaces: { models: { name: string }[] }[] }).namespaces[0].models.map((m) => m.name);
+  assert.ok(!(await models()).includes('rides.eta_v9'));
 
   const url = await serveFromStore();
   const cat1 = await (await fetch(`${url}/v1/catalog`)).json() as { registryHash: string; models: { name: string }[] };
@@ -85,7 +118,7 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   assert.equal(second.code, 0, second.err);
   const hash2 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
   assert.notEqual(hash2, hash1);
-  assert.match(second.out, new RegExp(`publish the serving manifest of registry ${hash2} in the online store \\(replacing ${hash1}, published `));
+  assert.match(second.out, new RegExp(`publish the registry ${hash2} and its serving manifest in the online store \\(replacing ${hash1}, published `));
   const end = Date.now() + 10_000;
   let served = hash1;
   while (served !== hash2 && Date.now() < end) {
@@ -100,6 +133,14 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   assert.match(metrics, new RegExp(`palette_sidecar_manifest_info\\{registry_hash="${hash2}",source="store"\\} 1`));
   assert.doesNotMatch(metrics, new RegExp(`registry_hash="${hash1}"`), 'one series: the manifest served now');
   assert.match(metrics, /palette_sidecar_manifest_swaps_total 1/);
+
+  // The catalog of what is applied: the new model, in the terminal and in the running ui.
+  const shown = palette(['catalog', 'show', 'eta_v9', '--published']);
+  assert.equal(shown.code, 0, shown.err);
+  assert.match(shown.out, /^model rides\.eta_v9/m);
+  const uiEnd = Date.now() + 10_000;
+  while (!(await models()).includes('rides.eta_v9') && Date.now() < uiEnd) await new Promise((r) => setTimeout(r, 200));
+  assert.ok((await models()).includes('rides.eta_v9'), 'the ui follows the new publication');
 
   // `--manifest store` is for serve; fetch reads a manifest file and says so.
   const f = palette(['fetch', 'eta_v3', 'driver_id=d1', '--manifest', 'store']);

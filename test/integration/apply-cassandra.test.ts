@@ -47,7 +47,7 @@ online:
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`create Cassandra keyspace ${keyspace} if needed and table\\(s\\)`));
     assert.match(first.stdout, /applied/);
-    assert.match(first.stdout, /publish the serving manifest of registry \w+ in the online store \(the first one\)/);
+    assert.match(first.stdout, /publish the registry \w+ and its serving manifest in the online store \(the first one\)/);
 
     const repo = await compileRepository([], join(dir, 'palette.yaml'));
     const windowed = repo.result.registry!.groups.find((g) => g.kind === 'windowed')!;
@@ -64,7 +64,7 @@ online:
     assert.match(second.stdout, new RegExp(`unchanged: Cassandra table ${keyspace}\\.${windowed.layout.online.table}`));
     assert.doesNotMatch(second.stdout, /create Cassandra/);
     const hash = repo.result.registry!.registryHash;
-    assert.match(second.stdout, new RegExp(`unchanged: serving manifest ${hash} is the one published in the online store`));
+    assert.match(second.stdout, new RegExp(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`));
 
     // The publication as a sidecar reads it (palette serve --manifest store), and publishing.
     const pub = new CassandraStore({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter, keyspace, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
