@@ -145,7 +145,7 @@ export function registerQuickstartCommand(program: Command): void {
       out(`  training set     ${relative(process.cwd(), trainingPath)} (Arrow IPC)`);
       out('');
       out(`Total ${((Date.now() - started) / 1000).toFixed(1)} s. Next, in ${rel}/:`);
-      out('  npx palette catalog list');
+      out('  npx palette catalog list                    # or in a browser: npx palette ui');
       out(`  npx palette backfill driver_trip_stats --from ${addDays(to, -6)} --to ${to}`);
       out('  npx palette training-set eta_v3 --spine data/spine.parquet --out data/training/eta_v3.parquet');
       out(`  npx palette fetch eta_v3 driver_id=d00042 --at ${addDays(to, 1)}T00:00:00Z     # or: npx palette serve`);
