@@ -3,7 +3,7 @@
  *
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -39,6 +39,11 @@
  *
  * Per run it also prints the sidecar's own view from its /metrics (share of requests over
  * 5 ms by its clock, its GC, its event-loop lag), its kernel CPU share and the CPU steal.
+ *
+ * --hop adds, to each one-entity load, a run of the same generator against the same sidecar's
+ * GET /healthz (no store read, a 20-byte answer): the HTTP round trip alone, between the same
+ * two processes on the same CPUs. Its tail is the part of the sidecar's that the hop brings
+ * whatever the sidecar does inside.
  *
  * A load given more than once (--rates 2000,2000,2000,2000) is also reported pooled: every
  * latency of its sidecar runs against every latency of its raw runs. The goals use the pooled
@@ -77,6 +82,8 @@ const DEADLINE_MS = Number(arg('--deadline-ms', '1000'));
 const SIDECAR_NODE_ARGS = arg('--sidecar-node-args', '').split(/\s+/).filter(Boolean);
 /** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
 const PIN = process.argv.includes('--pin');
+/** Also measure GET /healthz through the same sidecar at each one-entity rate: the HTTP hop alone. */
+const HOP = process.argv.includes('--hop');
 /** With --pin: in the sidecar runs, the sidecar alone on the clients' CPU and the load generator on Cassandra's. */
 const SIDECAR_CORE = process.argv.includes('--sidecar-core');
 const BATCH = 100;
@@ -386,9 +393,18 @@ async function main(): Promise<void> {
     const sidecarSysUs = perRequest(sc0?.sys ?? null, sc1?.sys ?? null, s.sent);
     const stealSidecar = stealPercent(j0, machineCpuJiffies());
     const view = sidecarView(m0, await scrape(sc.port));
+    // The hop alone: same processes, same CPUs, same rate, no store read.
+    let hop: OpenLoopResult | null = null;
+    if (HOP && entities === 1) {
+      hop = await runOpenLoop(async () => {
+        const res = await pool.get('/healthz');
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      }, opts);
+    }
     await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
     line(`sidecar ${label}`, s);
+    if (hop) line(`  hop only (GET /healthz)`, hop);
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     if (pinning && SIDECAR_CORE) setAffinity(process.pid, pinning.clients); // the raw client as in every raw run
@@ -402,7 +418,7 @@ async function main(): Promise<void> {
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
     console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, raw: r, p99Ratio: ratio,
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, raw: r, p99Ratio: ratio,
       cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
   };
   try {
@@ -420,19 +436,21 @@ async function main(): Promise<void> {
   for (const label of new Set(runs.map((r) => r.label as string))) {
     const same = runs.filter((r) => r.label === label) as { sidecar: OpenLoopResult; raw: OpenLoopResult; p99Ratio: number; rate: number; entitiesPerRequest: number }[];
     if (same.length < 2) continue;
-    const pool = (k: 'sidecar' | 'raw') => same.flatMap((r) => r[k].latenciesMs ?? []).sort((a, b) => a - b);
+    const pool = (k: 'sidecar' | 'raw' | 'hopOnly') => same.flatMap((r) => (r as unknown as Record<string, OpenLoopResult | null>)[k]?.latenciesMs ?? []).sort((a, b) => a - b);
     const q = (xs: number[]) => ({ p50: round3(percentile(xs, 50)), p99: round3(percentile(xs, 99)), p999: round3(percentile(xs, 99.9)), n: xs.length });
     const sc = q(pool('sidecar'));
     const rw = q(pool('raw'));
+    const hopLat = pool('hopOnly');
+    const hp = hopLat.length > 0 ? q(hopLat) : null;
     const ratios = same.map((r) => r.p99Ratio).sort((a, b) => a - b);
-    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
+    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, hopOnly: hp, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
     pooled.push(entry);
-    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms; p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
+    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms;${hp ? ` hop only p50 ${hp.p50} p99 ${hp.p99} p99.9 ${hp.p999} ms;` : ''} p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
   }
   const pooled2000 = pooled.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1);
   const at2000 = (pooled2000 ?? runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1)) as { sidecar: { p99: number }; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25, from: pooled2000 ? 'pooled runs' : 'one run' } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,

@@ -93,7 +93,14 @@ export class HttpLoadClient {
   constructor(private readonly host: string, private readonly port: number, private readonly maxConnections = 64) {}
 
   post(path: string, body: string, contentType = 'application/json'): Promise<HttpAnswer> {
-    const head = `POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    return this.request(`POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`, body);
+  }
+
+  get(path: string): Promise<HttpAnswer> {
+    return this.request(`GET ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\n\r\n`, '');
+  }
+
+  private request(head: string, body: string): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const p = { resolve, reject };
       const c = this.idle.pop();
