@@ -8,12 +8,20 @@ import type { Registry } from '../ir/ir.js';
 import { configFor } from '../project/repository.js';
 import { REGISTRY_FILE } from '../targets/registry-target.js';
 import type { PaletteConfig } from '../../runtime/config/palette-config.js';
+import type { OnlineStore } from '../../runtime/stores/online-store.js';
 import { REGISTRY_ARTIFACT } from '../../runtime/stores/published.js';
 import { compileOrExit, readRegistry } from './compile-commands.js';
 
 /** The compiled registry (build/registry.json), or the definitions compiled now if there is none; with --published, the one `palette apply` published. */
 async function loadRegistry(opts: { registry?: string; config?: string; published?: boolean }): Promise<Registry> {
-  if (opts.published) return (await publishedRegistry(configFor([], opts.config))).registry;
+  if (opts.published) {
+    const published = await PublishedRegistry.open(configFor([], opts.config));
+    try {
+      return (await published.newest())!.registry;
+    } finally {
+      await published.close();
+    }
+  }
   if (opts.registry) return readRegistry(opts.registry);
   const config = configFor([], opts.config);
   const path = join(config.build, REGISTRY_FILE);
@@ -21,60 +29,71 @@ async function loadRegistry(opts: { registry?: string; config?: string; publishe
   return (await compileOrExit([], { config: opts.config, quiet: true })).registry;
 }
 
-/** The newest registry published in the online store of palette.yaml (runtime/stores/published.ts). */
-async function publishedRegistry(config: PaletteConfig): Promise<{ registry: Registry; hash: string }>;
-/** With `ifNot`: null when the newest publication has that hash (nothing new to read). */
-async function publishedRegistry(config: PaletteConfig, ifNot: string): Promise<{ registry: Registry; hash: string } | null>;
-async function publishedRegistry(config: PaletteConfig, ifNot?: string): Promise<{ registry: Registry; hash: string } | null> {
-  const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
-  const store = openOnlineStore(config.online, { readonly: true });
-  try {
+/** The registries `palette apply` publishes in the online store of palette.yaml (runtime/stores/published.ts). */
+class PublishedRegistry {
+  private constructor(private readonly store: OnlineStore, private readonly where: string) {}
+
+  static async open(config: PaletteConfig): Promise<PublishedRegistry> {
+    const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
     const where = config.online.store === 'cassandra' ? `keyspace ${config.online.cassandra.keyspace}` : config.online.path;
-    if (ifNot !== undefined) {
-      const newest = await store.newestPublication(REGISTRY_ARTIFACT, false);
-      if (newest?.registryHash === ifNot) return null;
-    }
-    const p = await store.newestPublication(REGISTRY_ARTIFACT, true);
-    if (!p) throw new UserError(`no registry is published in the online store (${where})`, 'run `palette apply` to publish the current build');
+    return new PublishedRegistry(openOnlineStore(config.online, { readonly: true }), where);
+  }
+
+  /** The newest one; with `ifNot`, null when the newest has that hash (nothing new to read). */
+  async newest(ifNot?: string): Promise<{ registry: Registry; hash: string } | null> {
+    if (ifNot !== undefined && (await this.store.newestPublication(REGISTRY_ARTIFACT, false))?.registryHash === ifNot) return null;
+    const p = await this.store.newestPublication(REGISTRY_ARTIFACT, true);
+    if (!p) throw new UserError(`no registry is published in the online store (${this.where})`, 'run `palette apply` to publish the current build');
     let registry: Registry;
     try {
       registry = JSON.parse(p.json!) as Registry;
     } catch (e) {
-      throw new UserError(`the registry ${p.registryHash} published in the online store (${where}) is not valid JSON: ${(e as Error).message}`);
+      throw new UserError(`the registry ${p.registryHash} published in the online store (${this.where}) is not valid JSON: ${(e as Error).message}`);
     }
-    if (registry.irVersion !== 1) throw new UserError(`the registry published in the online store (${where}) was written by an incompatible Palette (IR version ${String(registry.irVersion)})`);
+    if (registry.irVersion !== 1) throw new UserError(`the registry published in the online store (${this.where}) was written by an incompatible Palette (IR version ${String(registry.irVersion)})`);
     return { registry, hash: p.registryHash };
-  } finally {
-    await store.close();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
   }
 }
 
 /**
  * The registry for `palette ui`, read again when it changes: the registry file when a new
- * `palette compile` replaces it, the published one (--published) when a new `palette apply`
- * publishes another (looked for at most every 2 s). Without either, the definitions compiled
- * once now.
+ * `palette compile` replaces it, the published one (--published, one store connection for
+ * the ui's life) when a new `palette apply` publishes another (looked for at most every 2 s).
+ * Without either, the definitions compiled once now.
  */
-async function registrySource(opts: { registry?: string; config?: string; published?: boolean }): Promise<{ source: () => Promise<Registry>; from: string }> {
+async function registrySource(opts: { registry?: string; config?: string; published?: boolean }): Promise<{ source: () => Promise<Registry>; from: string; close: () => Promise<void> }> {
+  const nothing = async () => {};
   if (opts.published) {
     const config = configFor([], opts.config);
-    let current = await publishedRegistry(config);
+    const published = await PublishedRegistry.open(config);
+    let current: { registry: Registry; hash: string };
+    try {
+      current = (await published.newest())!;
+    } catch (e) {
+      await published.close();
+      throw e;
+    }
     let lookedAt = Date.now();
     return {
       source: async () => {
         if (Date.now() - lookedAt >= 2000) {
           lookedAt = Date.now();
-          current = (await publishedRegistry(config, current.hash)) ?? current;
+          current = (await published.newest(current.hash)) ?? current;
         }
         return current.registry;
       },
       from: `published in the online store (${config.online.store})`,
+      close: () => published.close(),
     };
   }
   const path = opts.registry ?? join(configFor([], opts.config).build, REGISTRY_FILE);
   if (!opts.registry && !existsSync(path)) {
     const r = (await compileOrExit([], { config: opts.config, quiet: true })).registry;
-    return { source: async () => r, from: 'the definitions (compiled now; run `palette compile` to follow changes)' };
+    return { source: async () => r, from: 'the definitions (compiled now; run `palette compile` to follow changes)', close: nothing };
   }
   let cached = readRegistry(path);
   let stamp = statSync(path).mtimeMs;
@@ -86,6 +105,7 @@ async function registrySource(opts: { registry?: string; config?: string; publis
       return cached;
     },
     from: path,
+    close: nothing,
   };
 }
 
@@ -134,19 +154,20 @@ export function registerCatalogCommands(program: Command): void {
     .action(async (opts) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number, not \`${opts.port}\``);
-      const { source, from } = await registrySource(opts);
+      const { source, from, close } = await registrySource(opts);
       const { createCatalogServer } = await import('../catalog/catalog-server.js');
       const ui = createCatalogServer(source);
       let url: string;
       try {
         url = await ui.listen(opts.host, port);
       } catch (e) {
+        await close();
         const err = e as NodeJS.ErrnoException;
         throw new UserError(`cannot listen on ${opts.host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`, err.code === 'EADDRINUSE' ? 'pick another with --port (0 = any free port)' : undefined);
       }
       process.stdout.write(`palette catalog on ${url} (registry: ${from}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => { ui.close().then(resolve, resolve); };
+        const stop = () => { ui.close().then(close).then(resolve, resolve); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
