@@ -59,7 +59,7 @@ export async function quickstartOnline(config: PaletteConfig, registry: Registry
         if (day > first) first = day;
       }
       const r = await uploadGroup({
-        group, reader, store, from: first, to: g.kind === 'windowed' ? uploadTo : lastDay, restart: true, concurrency: 1, chunkRows: 5000,
+        group, reader, store, from: first, to: g.kind === 'windowed' ? uploadTo : lastDay, restart: true,
         checkpointPath: join(config.build, 'upload-state', `${group.layout.online.table}.json`),
       });
       rows += r.rows;

@@ -17,11 +17,16 @@ export function registerUploadCommand(program: Command): void {
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--from <day>', 'first day (YYYY-MM-DD) of offline partitions to upload (default: the first there is)')
     .option('--to <day>', 'last day (default: the last there is); tiles ending after it are not uploaded')
-    .option('--concurrency <n>', 'partitions uploaded at once', (v) => {
+    .option('--concurrency <n>', 'partitions uploaded at once (default: 4 for Cassandra, 1 for SQLite)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--concurrency must be an integer in [1, 64], not \`${v}\``);
       return n;
-    }, 4)
+    })
+    .option('--chunk-rows <n>', 'rows per write (default: 1000 for Cassandra, a request; 50000 for SQLite, a transaction)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UserError(`--chunk-rows must be an integer in [1, 1000000], not \`${v}\``);
+      return n;
+    })
     .option('--restart', 'ignore what earlier runs uploaded and upload every partition again')
     .addHelpText('after', `
 An interrupted upload continues where it stopped when run again (days already uploaded are
@@ -52,7 +57,7 @@ Examples:
       let barStarted = false;
       try {
         const r = await uploadGroup({
-          group, reader, store, from: opts.from, to: opts.to, concurrency: opts.concurrency, restart: !!opts.restart,
+          group, reader, store, from: opts.from, to: opts.to, concurrency: opts.concurrency, chunkRows: opts.chunkRows, restart: !!opts.restart,
           checkpointPath: join(repo.config.build, 'upload-state', `${group.layout.online.table}.json`),
           onProgress: (p) => {
             const payload = { days: `${p.partitionsDone}/${p.partitionsTotal}`, rate: Math.round(p.rowsDone / Math.max(0.001, (Date.now() - started) / 1000)) };

@@ -94,6 +94,11 @@ export class SqliteStore implements OnlineStore {
       // can drop the last commits but never corrupts the file. The materializer commits its
       // stream offsets after writes, so a lost write is replayed, never skipped.
       this.db.pragma('synchronous = NORMAL');
+      // A 64 MiB page cache for the writer (the default is 2 MiB): an upload or a materializer
+      // flush dirties pages all over a table's key space, and pages that do not fit spill to
+      // the WAL before the commit and are read back.
+      this.db.pragma('cache_size = -65536');
+
     }
   }
 
