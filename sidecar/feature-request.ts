@@ -29,6 +29,8 @@ export interface ParsedRequest {
   readonly at: number;
   /** False when the request gave no `at` (the time is now; the row cache may answer). */
   readonly atGiven: boolean;
+  /** The registry of the manifest the request was checked against (answered with the same). */
+  readonly registryHash: string;
 }
 
 export interface RequestLimits {
@@ -167,5 +169,5 @@ export function parseFeatureRequest(body: unknown, catalog: ServingCatalog, limi
     }
     parsed[i] = out;
   }
-  return { plan, entities: parsed, at: at === undefined ? now : parseTime(at, 'at'), atGiven: at !== undefined };
+  return { plan, entities: parsed, at: at === undefined ? now : parseTime(at, 'at'), atGiven: at !== undefined, registryHash: catalog.registryHash };
 }

@@ -237,7 +237,7 @@ export class FeatureService {
     }
     return {
       model: plan.model,
-      registryHash: this.catalog.registryHash,
+      registryHash: req.registryHash,
       at,
       features: plan.outputNames,
       groups: plan.groups.map((g) => ({ name: g.name, version: g.version, kind: g.kind })),

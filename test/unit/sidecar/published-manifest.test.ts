@@ -68,6 +68,7 @@ describe('serving manifest published in the online store', () => {
     assert.equal(r.registryHash, ridesPlus.manifest.registryHash);
     const old = await service.fetch(early);
     assert.equal(old.results[0].statuses['driver_trip_stats.trips_1h'], 'ok', 'a request parsed before the swap still answers');
+    assert.equal(old.registryHash, rides.manifest.registryHash, '...with the registry it was checked against');
   });
 
   it('keeps the current manifest when the store fails or a publication does not check, and says so', async () => {
