@@ -82,15 +82,28 @@ export function serverOptions(config: PaletteConfig, o: ServingOverrides = {}): 
 export function openFeatureService(config: PaletteConfig, o: ServingOverrides = {}, deps: {
   store?: OnlineStore; metrics?: SidecarMetrics; log?: ServiceLogger;
 } = {}): FeatureService {
-  if (o.manifest === 'store') {
-    throw new UserError('`--manifest store` is for `palette serve`; this command reads a manifest file',
-      'pass --manifest PATH (default: the build folder), or ask a sidecar that serves the store\'s manifest (palette fetch --via URL)');
-  }
   const catalog = new ServingCatalog(loadServingManifest(o.manifest ?? config.build));
   const options = serviceOptions(config, o);
   // The sidecar only reads: SQLite is opened read-only (the materializer is its writer).
   const store = deps.store ?? openOnlineStore(config.online, { readonly: true });
   return new FeatureService(catalog, store, options, deps.metrics ?? null, deps.log ?? null);
+}
+
+/**
+ * The feature service over the manifest palette.yaml and the overrides name: the build's
+ * file, or the newest one published in the online store (`--manifest store`, or
+ * `serving.manifest: store`), read once. For one-off readers such as `palette fetch`.
+ */
+export async function openFeatureServiceFor(config: PaletteConfig, o: ServingOverrides = {}): Promise<FeatureService> {
+  if (!manifestFromStore(config, o)) return openFeatureService(config, o);
+  const store = openOnlineStore(config.online, { readonly: true });
+  try {
+    const { catalog } = await loadPublishedCatalog(store);
+    return new FeatureService(catalog, store, serviceOptions(config, o));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }
 
 /** True when the manifest comes from the online store (`--manifest store` or `serving.manifest: store`). */

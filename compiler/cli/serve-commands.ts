@@ -104,7 +104,7 @@ Example:
     .argument('<name>', 'a model or a group (qualified, or the local name when unique)')
     .argument('<keys...>', 'the entity keys as key=value')
     .option('-c, --config <file>', 'palette.yaml to use (default: found from the current folder up)')
-    .option('--manifest <path>', 'serving-manifest.json or its build folder (default: build of palette.yaml)')
+    .option('--manifest <path>', 'without --via: serving-manifest.json, its build folder, or `store`: the newest one `palette apply` published in the online store (default: serving.manifest, the build of palette.yaml)')
     .option('--at <time>', 'request time: ISO 8601 with a zone, or epoch ms (default: now)')
     .option('--json', 'print the answer as JSON')
     .option('--via <url>', 'ask the sidecar at this URL instead of reading the store (e.g. http://127.0.0.1:8700)')
@@ -120,7 +120,7 @@ Examples:
       const t0 = performance.now();
       let response: FeatureResponse;
       const { callSidecar, renderResponse, requestBody } = await import('../../sidecar/fetch-client.js');
-      const { openFeatureService, readToken } = await import('../../sidecar/sidecar-setup.js');
+      const { openFeatureServiceFor, readToken } = await import('../../sidecar/sidecar-setup.js');
       const { RequestError } = await import('../../sidecar/request-error.js');
       if (opts.via) {
         const token = readToken(opts.tokenFile ?? null);
@@ -129,7 +129,7 @@ Examples:
       } else {
         const config = configOf(opts.config);
         // A generous default deadline: a one-off command also pays for connecting to the store.
-        const service = openFeatureService(config, { ...overrides(opts), deadlineMs: opts.deadlineMs ?? Math.max(config.serving.deadlineMs, 5000) });
+        const service = await openFeatureServiceFor(config, { ...overrides(opts), deadlineMs: opts.deadlineMs ?? Math.max(config.serving.deadlineMs, 5000) });
         try {
           response = await service.handle(requestBody(service.catalog.summary(), name, pairs, opts.at));
         } catch (e) {

@@ -142,10 +142,13 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   while (!(await models()).includes('rides.eta_v9') && Date.now() < uiEnd) await new Promise((r) => setTimeout(r, 200));
   assert.ok((await models()).includes('rides.eta_v9'), 'the ui follows the new publication');
 
-  // `--manifest store` is for serve; fetch reads a manifest file and says so.
-  const f = palette(['fetch', 'eta_v3', 'driver_id=d1', '--manifest', 'store']);
-  assert.equal(f.code, 1);
-  assert.match(f.err, /`--manifest store` is for `palette serve`/);
+  // `palette fetch` straight from the store with the published manifest: the new model; the
+  // build folder's manifest (the default) has it too, a path without one does not.
+  const f = palette(['fetch', 'eta_v9', 'driver_id=d1', '--manifest', 'store', '--json']);
+  assert.equal(f.code, 0, f.err);
+  const fetched = JSON.parse(f.out) as { model: string; registryHash: string };
+  assert.equal(fetched.model, 'rides.eta_v9');
+  assert.equal(fetched.registryHash, hash2);
 
   sidecar!.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => sidecar!.once('exit', r));
