@@ -15,7 +15,7 @@
  * request, so the page shows the last build; a registry that cannot be read is a 503 with
  * the reason, never a crash.
  */
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Registry } from '../ir/ir.js';
 import { CATALOG_PAGE } from './catalog-page.js';
 import { listCatalog, searchCatalog, showCatalog } from './catalog.js';
@@ -33,8 +33,15 @@ export interface CatalogServer {
 const MAX_QUERY = 500;
 
 export function createCatalogServer(source: RegistrySource): CatalogServer {
-  const server = createServer((req, res) => { void handle(req, res); });
-  const handle = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: Error) => {
+      // A bug, not the request: say so and keep serving.
+      process.stderr.write(`palette ui: internal error on ${req.method} ${req.url}: ${e.stack ?? e.message}\n`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(`${JSON.stringify({ error: { code: 'internal', message: 'internal error in palette ui; its stderr has the details' } })}\n`);
+    });
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const send = (status: number, body: unknown, type = 'application/json; charset=utf-8') => {
       const text = typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
       res.writeHead(status, {
