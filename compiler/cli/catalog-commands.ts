@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
+import { wholeNumber } from './option-parsers.js';
 import { listCatalog, renderList, renderSearch, renderShow, searchCatalog, showCatalog } from '../catalog/catalog.js';
 import type { Registry } from '../ir/ir.js';
 import { configFor } from '../project/repository.js';
@@ -149,11 +150,10 @@ export function registerCatalogCommands(program: Command): void {
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--published', 'the registry `palette apply` published in the online store (what is applied), followed as new ones are published')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port (0 = any free port)', '8710')
+    .option('--port <port>', 'port (0 = any free port)', wholeNumber('--port', 0, 65535), 8710)
     .addHelpText('after', '\nExample:\n  palette ui --port 8710   # then open http://127.0.0.1:8710\n')
     .action(async (opts) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number, not \`${opts.port}\``);
+      const port = opts.port as number;
       const { source, from, close } = await registrySource(opts);
       const { createCatalogServer } = await import('../catalog/catalog-server.js');
       const ui = createCatalogServer(source);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { PaletteConfig } from '../../runtime/config/palette-config.js';
 import { type MaterializerPlan, PLAN_VERSION } from '../../runtime/contracts/plan.js';
 import { UserError } from '../../runtime/errors.js';
+import { wholeNumber } from './option-parsers.js';
 import type { StreamSource } from '../../runtime/stream/stream-source.js';
 import { materializerPlan } from '../targets/materializer-plan-target.js';
 import { compileOrExit } from './compile-commands.js';
@@ -64,11 +65,6 @@ export async function openStream(config: PaletteConfig, topics: string[], opts: 
   return new FileSource({ dir: config.stream.path, topics, groupId: groupId ?? config.stream.kafka.groupId });
 }
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, not \`${v}\``);
-  return n;
-};
 
 export function registerMaterializeCommands(program: Command): void {
   program
@@ -78,11 +74,11 @@ export function registerMaterializeCommands(program: Command): void {
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--plan <file>', 'a compiled materializer-plan.json (default: compile the definitions)')
     .option('--until-idle [ms]', 'stop once no event arrived for this long and all is written (default 2000 ms)')
-    .option('--max-events <n>', 'stop after this many records', int('--max-events'))
-    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', int('--metrics-port'))
-    .option('--flush-interval <ms>', 'write dirty tiles at least this often', int('--flush-interval'), 500)
-    .option('--max-dirty-rows <n>', 'write as soon as this many tile rows are dirty', int('--max-dirty-rows'), 20_000)
-    .option('--session-timeout <ms>', 'Kafka consumer session timeout: how soon a dead instance\'s partitions move to the others', int('--session-timeout'), 30_000)
+    .option('--max-events <n>', 'stop after this many records', wholeNumber('--max-events'))
+    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', wholeNumber('--metrics-port'))
+    .option('--flush-interval <ms>', 'write dirty tiles at least this often', wholeNumber('--flush-interval'), 500)
+    .option('--max-dirty-rows <n>', 'write as soon as this many tile rows are dirty', wholeNumber('--max-dirty-rows'), 20_000)
+    .option('--session-timeout <ms>', 'Kafka consumer session timeout: how soon a dead instance\'s partitions move to the others', wholeNumber('--session-timeout'), 30_000)
     .option('--group-id <id>', 'consumer group (default: stream.kafka.groupId); the file stream keeps its offsets under this name too')
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText('after', `
@@ -106,7 +102,7 @@ Examples:
       const topics = [...new Set(plan.sources.map((s) => s.stream.topic))];
       const store = openOnlineStore(config.online);
       const source = await openStream(config, topics, { groupId: opts.groupId, sessionTimeoutMs: opts.sessionTimeout }, logger);
-      const untilIdle = opts.untilIdle === undefined ? undefined : opts.untilIdle === true ? 2000 : int('--until-idle')(opts.untilIdle);
+      const untilIdle = opts.untilIdle === undefined ? undefined : opts.untilIdle === true ? 2000 : wholeNumber('--until-idle')(opts.untilIdle);
       const m = new Materializer({
         plan, store, source, logger, metrics,
         flushIntervalMs: opts.flushInterval, maxDirtyRows: opts.maxDirtyRows, maxEvents: opts.maxEvents, untilIdleMs: untilIdle,

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfig, type PaletteConfig } from '../../runtime/config/palette-config.js';
 import { UserError } from '../../runtime/errors.js';
+import { wholeNumber } from './option-parsers.js';
 import type { FeatureResponse } from '../../sidecar/feature-service.js';
 import type { CatalogSummary } from '../../sidecar/serving-catalog.js';
 import type { ServingOverrides } from '../../sidecar/sidecar-setup.js';
@@ -15,11 +16,6 @@ import { ExitWithCode } from './exit.js';
 // The sidecar (fastify, prom-client, pino, the store drivers) loads inside the actions: the
 // command tree must build without them (compiler/README.md, "CLI rule: start fast").
 
-const int = (name: string, min = 0) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${name} must be a whole number >= ${min}, not \`${v}\``);
-  return n;
-};
 
 function configOf(path: string | undefined): PaletteConfig {
   return loadConfig(path ?? findConfigFile(process.cwd()));
@@ -46,14 +42,14 @@ export function registerServeCommands(program: Command): void {
     .description('the serving sidecar: an HTTP/JSON server answering POST /v1/features from the online store (runs until SIGTERM/SIGINT, then drains)')
     .option('-c, --config <file>', 'palette.yaml to use (default: found from the current folder up)')
     .option('--manifest <path>', 'serving-manifest.json, the build folder holding it, or `store`: the newest one `palette apply` published in the online store, followed as new ones are published (default: serving.manifest, the build of palette.yaml)')
-    .option('--manifest-refresh-ms <ms>', 'with --manifest store: how often to look for a newer published manifest; 0 = never (default: serving.manifestRefreshMs, 30000)', int('--manifest-refresh-ms'))
+    .option('--manifest-refresh-ms <ms>', 'with --manifest store: how often to look for a newer published manifest; 0 = never (default: serving.manifestRefreshMs, 30000)', wholeNumber('--manifest-refresh-ms'))
     .option('--host <host>', 'address to bind (default: serving.host, 127.0.0.1)')
-    .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', int('--port'))
-    .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', int('--deadline-ms', 1))
-    .option('--max-entities <n>', 'most entities in one request (default: serving.maxEntities, 1000)', int('--max-entities', 1))
-    .option('--max-in-flight <n>', 'most requests answered at once; more get 503 (default: serving.maxInFlight, 256)', int('--max-in-flight', 1))
-    .option('--cache-entries <n>', 'row cache size; 0 = off (default: serving.cache.maxEntries, 0)', int('--cache-entries'))
-    .option('--cache-ttl-ms <ms>', 'row cache time to live (default: serving.cache.ttlMs, 1000)', int('--cache-ttl-ms', 1))
+    .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', wholeNumber('--port'))
+    .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', wholeNumber('--deadline-ms', 1))
+    .option('--max-entities <n>', 'most entities in one request (default: serving.maxEntities, 1000)', wholeNumber('--max-entities', 1))
+    .option('--max-in-flight <n>', 'most requests answered at once; more get 503 (default: serving.maxInFlight, 256)', wholeNumber('--max-in-flight', 1))
+    .option('--cache-entries <n>', 'row cache size; 0 = off (default: serving.cache.maxEntries, 0)', wholeNumber('--cache-entries'))
+    .option('--cache-ttl-ms <ms>', 'row cache time to live (default: serving.cache.ttlMs, 1000)', wholeNumber('--cache-ttl-ms', 1))
     .option('--token-file <file>', 'file holding the bearer token for /v1/* (or set PALETTE_SERVING_TOKEN)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .addHelpText('after', `
@@ -109,7 +105,7 @@ Example:
     .option('--json', 'print the answer as JSON')
     .option('--via <url>', 'ask the sidecar at this URL instead of reading the store (e.g. http://127.0.0.1:8700)')
     .option('--token-file <file>', 'with --via: file holding the bearer token (or set PALETTE_SERVING_TOKEN)')
-    .option('--deadline-ms <ms>', 'without --via: deadline for the store reads (default: serving.deadlineMs)', int('--deadline-ms', 1))
+    .option('--deadline-ms <ms>', 'without --via: deadline for the store reads (default: serving.deadlineMs)', wholeNumber('--deadline-ms', 1))
     .addHelpText('after', `
 Examples:
   palette fetch rides.eta_v3 driver_id=d1

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
+import { wholeNumber } from './option-parsers.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { compileOrExit } from './compile-commands.js';
 
@@ -17,16 +18,8 @@ export function registerUploadCommand(program: Command): void {
     .option('-c, --config <file>', 'palette.yaml to use')
     .option('--from <day>', 'first day (YYYY-MM-DD) of offline partitions to upload (default: the first there is)')
     .option('--to <day>', 'last day (default: the last there is); tiles ending after it are not uploaded')
-    .option('--concurrency <n>', 'partitions uploaded at once (default: 4 for Cassandra, 1 for SQLite)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(`--concurrency must be an integer in [1, 64], not \`${v}\``);
-      return n;
-    })
-    .option('--chunk-rows <n>', 'rows per write (default: 1000 for Cassandra, a request; 50000 for SQLite, a transaction)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UserError(`--chunk-rows must be an integer in [1, 1000000], not \`${v}\``);
-      return n;
-    })
+    .option('--concurrency <n>', 'partitions uploaded at once (default: 4 for Cassandra, 1 for SQLite)', wholeNumber('--concurrency', 1, 64))
+    .option('--chunk-rows <n>', 'rows per write (default: 1000 for Cassandra, a request; 50000 for SQLite, a transaction)', wholeNumber('--chunk-rows', 1, 1_000_000))
     .option('--restart', 'ignore what earlier runs uploaded and upload every partition again')
     .addHelpText('after', `
 An interrupted upload continues where it stopped when run again (days already uploaded are

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
+import { wholeNumber } from './option-parsers.js';
 import type { GroupCheck } from '../../runtime/serving/online-offline-check.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { compileOrExit } from './compile-commands.js';
@@ -19,11 +20,7 @@ export function registerVerifyCommand(program: Command): void {
     .description('online/offline consistency report: the values the sidecar serves at the end of a day against the offline daily state of that day, for a sample of entities')
     .argument('<name>', 'a model or a group (`group`, `namespace.group`, `model`, ...)')
     .option('--day <day>', 'the day compared (YYYY-MM-DD; default: the newest day of daily state, per group)')
-    .option('--sample <n>', 'entities compared per group (the first ones of the day\'s daily state)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UserError(`--sample must be an integer in [1, 1000000], not \`${v}\``);
-      return n;
-    }, 100)
+    .option('--sample <n>', 'entities compared per group (the first ones of the day\'s daily state)', wholeNumber('--sample', 1, 1_000_000), 100)
     .option('--tolerance <r>', 'relative tolerance for numbers', (v) => {
       const r = Number(v);
       if (!(r >= 0 && r < 1)) throw new UserError(`--tolerance must be a number in [0, 1), not \`${v}\``);

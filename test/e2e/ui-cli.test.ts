@@ -113,7 +113,7 @@ describe('palette ui', () => {
   it('refuses a bad port and a port in use with a clear error', () => {
     const bad = palette(['ui', '--port', 'eighty']);
     assert.equal(bad.code, 1);
-    assert.match(bad.err, /--port must be a port number, not `eighty`/);
+    assert.match(bad.err, /--port must be a whole number in \[0, 65535\], not `eighty`/);
     const busy = palette(['ui', '--port', new URL(ui.url).port]);
     assert.equal(busy.code, 1);
     assert.match(busy.err, /cannot listen on 127\.0\.0\.1:\d+: the port is in use/);

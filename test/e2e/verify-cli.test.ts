@@ -103,6 +103,6 @@ describe('palette verify', () => {
     assert.match(day.err, /has no daily state of 2025-06-01 .*\n?.*2026-01-01\.\.2026-01-10/);
     const bad = palette(['verify', 'driver_trip_stats', '--sample', '0']);
     assert.equal(bad.code, 1);
-    assert.match(bad.err, /--sample must be an integer/);
+    assert.match(bad.err, /--sample must be a whole number in \[1, 1000000\]/);
   });
 });
