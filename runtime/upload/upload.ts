@@ -63,7 +63,7 @@ export interface UploadOptions {
  * transaction, one partition at a time: `palette upload rides.driver_trip_stats --to
  * 2026-02-28 --restart` in a quickstart repository (1.94 M tile rows, 59 days) took 19.3 s,
  * against 38.5 s with `--chunk-rows 1000 --concurrency 4` and 30.5 s with `--chunk-rows 5000
- * --concurrency 1` (14:47 UTC; the process peaked at 373 MB instead of 312 and 291 MB).
+ * --concurrency 1` (14:47 UTC).
  */
 const DEFAULTS: Record<OnlineStore['kind'], { chunkRows: number; concurrency: number }> = {
   cassandra: { chunkRows: 1000, concurrency: 4 },
