@@ -3,7 +3,7 @@
  *
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop] [--socket]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -39,6 +39,10 @@
  *
  * Per run it also prints the sidecar's own view from its /metrics (share of requests over
  * 5 ms by its clock, its GC, its event-loop lag), its kernel CPU share and the CPU steal.
+ *
+ * --socket: the generator talks to the sidecar over its Unix domain socket (`palette serve
+ * --socket`, as a model in the same pod can) instead of TCP on loopback. The raw client is
+ * unchanged (TCP to Cassandra, as the sidecar's reads).
  *
  * --hop adds, to each one-entity load, a run of the same generator against the same sidecar's
  * GET /healthz (no store read, a 20-byte answer): the HTTP round trip alone, between the same
@@ -82,6 +86,8 @@ const DEADLINE_MS = Number(arg('--deadline-ms', '1000'));
 const SIDECAR_NODE_ARGS = arg('--sidecar-node-args', '').split(/\s+/).filter(Boolean);
 /** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
 const PIN = process.argv.includes('--pin');
+/** The generator talks to the sidecar over its Unix socket (`palette serve --socket`) instead of TCP. */
+const SOCKET = process.argv.includes('--socket');
 /** Also measure GET /healthz through the same sidecar at each one-entity rate: the HTTP hop alone. */
 const HOP = process.argv.includes('--hop');
 /** With --pin: in the sidecar runs, the sidecar alone on the clients' CPU and the load generator on Cassandra's. */
@@ -91,6 +97,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const KEYSPACE = 'palette_bench';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(tmpdir(), 'palette-sidecar-bench');
+const SOCKET_PATH = join(work, 'sidecar.sock');
 const host = process.env.PALETTE_CASSANDRA_HOST ?? '127.0.0.1';
 const cport = Number(process.env.PALETTE_CASSANDRA_PORT ?? 9042);
 
@@ -220,14 +227,15 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   writeFileSync(join(work, 'build', 'serving-manifest.json'), JSON.stringify(manifest));
   writeFileSync(join(work, 'palette.yaml'), `name: bench\nbuild: build\nonline:\n  store: cassandra\n  cassandra: { contactPoints: ["${host}:${cport}"], keyspace: ${KEYSPACE} }\nserving: { port: 0 }\n`);
   // The built CLI (bin/palette.js → dist/), as users run it; main() builds it first.
-  const child = spawn(process.execPath, [...SIDECAR_NODE_ARGS, join(root, 'bin/palette.js'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS)], {
+  const child = spawn(process.execPath, [...SIDECAR_NODE_ARGS, join(root, 'bin/palette.js'), 'serve', '--config', join(work, 'palette.yaml'), '--log-level', 'warn', '--deadline-ms', String(DEADLINE_MS), ...(SOCKET ? ['--socket', SOCKET_PATH] : [])], {
     cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
       err += d;
-      const m = /listening on http:\/\/[\d.]+:(\d+)/.exec(err);
+      const m = /listening on http:\/\/[\d.]+:(\d+)(.*Unix socket)?/.exec(err);
+      if (m && SOCKET && !m[2]) return reject(new Error(`palette serve did not say it listens on its Unix socket: ${err}`));
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`palette serve exited with ${code}: ${err}`)));
@@ -300,7 +308,7 @@ async function main(): Promise<void> {
   let sc = await startSidecar(b.manifest);
   // The load generator's HTTP client: bench/lib/http-load-client.ts, the least CPU per
   // request (it shares the cores with the sidecar it measures).
-  let pool = new HttpLoadClient('127.0.0.1', sc.port, 64);
+  let pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
   const stopSidecar = async () => {
     pool.close();
     const exited = new Promise<void>((r) => { if (sc.child.exitCode !== null) r(); else sc.child.once('exit', () => r()); });
@@ -370,7 +378,7 @@ async function main(): Promise<void> {
       setAffinity(sc.child.pid!, pinning.clients);
       setAffinity(process.pid, pinning.server);
     }
-    pool = new HttpLoadClient('127.0.0.1', sc.port, 64);
+    pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
     const m0 = await scrape(sc.port);
     const j0 = machineCpuJiffies();
@@ -450,11 +458,11 @@ async function main(): Promise<void> {
   const pooled2000 = pooled.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1);
   const at2000 = (pooled2000 ?? runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1)) as { sidecar: { p99: number }; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25, from: pooled2000 ? 'pooled runs' : 'one run' } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${SOCKET ? ' --socket' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,
-    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off`, runs, goals,
+    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
   });
   console.log(`goals at 2000/s: ${JSON.stringify(goals)}\nwrote ${path}`);
 }

@@ -6,6 +6,7 @@
  * The request body is the sidecar's own format (feature-request.ts), whether it then goes
  * over HTTP (--via) or straight to FeatureService.handle: one request path, two transports.
  */
+import { request } from 'node:http';
 import type { Value } from '../runtime/contracts/types.js';
 import { UserError } from '../runtime/errors.js';
 import type { FeatureResponse } from './feature-service.js';
@@ -52,33 +53,52 @@ function typedKey(type: string, text: string): Value {
   return text;
 }
 
-/** GET or POST JSON to a sidecar; a 4xx becomes a UserError with the sidecar's message. */
+/**
+ * GET or POST JSON to a sidecar; a 4xx becomes a UserError with the sidecar's message.
+ * `base` is its URL (http://host:port) or `unix:/path/to.sock` for its Unix socket.
+ */
 export async function callSidecar<T>(base: string, path: string, opts: { body?: unknown; token?: string | null; timeoutMs?: number } = {}): Promise<T> {
-  const url = new URL(path, base.endsWith('/') ? base : `${base}/`);
+  const socketPath = base.startsWith('unix:') ? base.slice(5) : null;
+  if (socketPath === '') throw new UserError('`unix:` needs the socket\'s path, e.g. unix:/var/run/palette/sidecar.sock');
+  const url = new URL(path, socketPath !== null ? 'http://localhost/' : base.endsWith('/') ? base : `${base}/`);
+  const where = socketPath !== null ? `unix:${socketPath}` : url.origin;
+  if (url.protocol !== 'http:') throw new UserError(`cannot reach the sidecar at ${base}: only http:// URLs and unix:PATH are supported`);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, {
-      method: opts.body === undefined ? 'GET' : 'POST', headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    res = await new Promise((resolve, reject) => {
+      const req = request({
+        ...(socketPath !== null ? { socketPath } : { host: url.hostname, port: url.port || 80 }),
+        path: url.pathname + url.search, method: body === undefined ? 'GET' : 'POST', headers, timeout: opts.timeoutMs ?? 10_000,
+      }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        r.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs ?? 10_000} ms`), { code: 'TIMEOUT' })));
+      req.on('error', reject);
+      req.end(body);
     });
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new UserError(`cannot reach the sidecar at ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'is `palette serve` running there?');
+    const err = e as NodeJS.ErrnoException;
+    throw new UserError(`cannot reach the sidecar at ${where}: ${err.code ?? err.message}`, 'is `palette serve` running there?');
   }
-  const text = await res.text();
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(res.text);
   } catch {
-    throw new UserError(`the sidecar at ${url.origin} answered HTTP ${res.status} with something that is not JSON: ${text.slice(0, 200)}`);
+    throw new UserError(`the sidecar at ${where} answered HTTP ${res.status} with something that is not JSON: ${res.text.slice(0, 200)}`);
   }
-  if (!res.ok) {
+  if (res.status < 200 || res.status >= 300) {
     const err = (json as { error?: { message?: string; hint?: string } }).error;
-    throw new UserError(`the sidecar refused the request (HTTP ${res.status}): ${err?.message ?? text.slice(0, 200)}`, err?.hint);
+    throw new UserError(`the sidecar refused the request (HTTP ${res.status}): ${err?.message ?? res.text.slice(0, 200)}`, err?.hint);
   }
   return json as T;
 }

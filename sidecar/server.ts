@@ -14,11 +14,23 @@
  * need no secret); bodies over maxBodyBytes are 413; only application/json bodies are read.
  * close() drains: readiness turns false, the listener stops, requests in flight finish
  * (up to drainTimeoutMs, then connections are cut), then the store is closed.
+ *
+ * Unix socket (optional, `socketPath`): the same routes also answer on a Unix domain socket,
+ * for a model in the same pod that mounts the socket's folder (an emptyDir shared by the two
+ * containers). It skips the TCP loopback stack on both sides of the hop, which on a core
+ * shared with the model is CPU taken from both (bench/sidecar-bench.ts --socket measures
+ * it). TCP stays on for the probes and Prometheus, which only speak TCP. The socket is made
+ * mode 0660 (owner and group: a pod's containers share a group through fsGroup); a socket
+ * file left by a sidecar that died is replaced, one another process listens on is an error.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { UserError } from '../runtime/errors.js';
 import type { FeatureService } from './feature-service.js';
 import type { SidecarMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
@@ -38,11 +50,17 @@ export interface ServerOptions {
    * seconds late; with it, the excess is refused at once and the rest stay fast.
    */
   readonly maxInFlight: number;
+  /** Also answer on this Unix domain socket; null = TCP only. */
+  readonly socketPath: string | null;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
-  host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000, maxInFlight: 256,
+  host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000, maxInFlight: 256, socketPath: null,
 };
+
+/** fastify's keep-alive and request timeouts, for the Unix socket's server as for its own. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,6 +73,8 @@ export interface Sidecar {
   readonly app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
   /** Start listening; resolves to the base URL (http://host:port). */
   listen(): Promise<string>;
+  /** The Unix socket it also answers on, once listening; null if none. */
+  readonly socketPath: string | null;
   /** Drain and stop (idempotent). Closes the store. */
   close(): Promise<void>;
   readonly draining: boolean;
@@ -69,8 +89,8 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     bodyLimit: options.maxBodyBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    keepAliveTimeout: 65_000,
-    requestTimeout: 30_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
@@ -80,6 +100,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
   let draining = false;
   let featureRequests = 0;
   let closing: Promise<void> | null = null;
+  let socketServer: Server | null = null;
 
   // Callback-style hooks: no promise per request and hook (this is the per-request path).
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -167,7 +188,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     closing ??= (async () => {
       draining = true;
       metrics.ready.set(0);
-      const inFlight = app.close();
+      const inFlight = Promise.all([app.close(), socketServer === null ? null : closeServer(socketServer)]);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         inFlight.then(() => false),
@@ -177,6 +198,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
       if (timedOut) {
         log.warn({ drainTimeoutMs: options.drainTimeoutMs }, 'requests still in flight after the drain timeout: closing their connections');
         app.server.closeAllConnections();
+        socketServer?.closeAllConnections();
         await inFlight;
       }
       await service.store.close();
@@ -196,8 +218,61 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'the online store is not reachable yet; /readyz stays false until it is');
       }
-      return app.listen({ host: options.host, port: options.port });
+      const url = await app.listen({ host: options.host, port: options.port });
+      if (options.socketPath !== null) {
+        try {
+          // fastify's request handler, as its own server has it: same routes, hooks and limits.
+          socketServer = await listenOnSocket(options.socketPath, app.routing);
+        } catch (e) {
+          await app.close(); // nothing half-started: no TCP listener without the socket asked for
+          throw e;
+        }
+      }
+      return url;
     },
+    get socketPath() { return socketServer === null ? null : options.socketPath; },
     close,
   };
+}
+
+/**
+ * An HTTP server on the Unix socket `path`, answering with `handler`. A socket file left by
+ * a process that died is removed first; a path another process listens on, or one that is
+ * not a socket, is an error that says so.
+ */
+async function listenOnSocket(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  if (!existsSync(dirname(path))) throw new UserError(`cannot listen on the Unix socket ${path}: its folder ${dirname(path)} does not exist`, 'serving.socket must be in an existing folder (in a pod: a volume mounted in both containers)');
+  let isSocket = false;
+  try {
+    isSocket = lstatSync(path).isSocket();
+    if (!isSocket) throw new UserError(`cannot listen on the Unix socket ${path}: a file that is not a socket is there`, 'serving.socket names the socket the sidecar creates: choose a path nothing else uses');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (isSocket) {
+    const live = await new Promise<boolean>((resolve) => {
+      const probe = connect(path);
+      probe.once('connect', () => { probe.destroy(); resolve(true); });
+      probe.once('error', () => resolve(false));
+    });
+    if (live) throw new UserError(`cannot listen on the Unix socket ${path}: another process is listening on it`, 'is another `palette serve` running with the same serving.socket?');
+    unlinkSync(path); // left by a sidecar that did not stop cleanly
+  }
+  const server = createServer(handler);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new UserError(`cannot listen on the Unix socket ${path}: ${e.message}`)));
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o660);
+  return server;
+}
+
+/** Stop accepting, let idle keep-alive connections go, resolve when every connection is done. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -9,6 +9,7 @@
  * PALETTE_SERVING_TOKEN, or the file `serving.tokenFile` names (e.g. a mounted secret).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { PaletteConfig } from '../runtime/config/palette-config.js';
 import { UserError } from '../runtime/errors.js';
@@ -34,6 +35,8 @@ export interface ServingOverrides {
   readonly maxInFlight?: number;
   /** With the manifest from the store: how often to look for a newer one, ms (0 = never). */
   readonly manifestRefreshMs?: number;
+  /** Also answer on this Unix socket (see server.ts). */
+  readonly socket?: string;
 }
 
 export const TOKEN_ENV = 'PALETTE_SERVING_TOKEN';
@@ -75,6 +78,7 @@ export function serverOptions(config: PaletteConfig, o: ServingOverrides = {}): 
     drainTimeoutMs: positive('serving.drainTimeoutMs', s.drainTimeoutMs, 0),
     readyTimeoutMs: Math.min(1000, Math.max(200, o.deadlineMs ?? s.deadlineMs)),
     maxInFlight: positive('serving.maxInFlight', o.maxInFlight ?? s.maxInFlight),
+    socketPath: o.socket !== undefined ? resolve(o.socket) : s.socket,
   };
 }
 
@@ -139,6 +143,7 @@ export async function openSidecarFromStore(config: PaletteConfig, o: ServingOver
     app: sidecar.app,
     follower,
     get draining() { return sidecar.draining; },
+    get socketPath() { return sidecar.socketPath; },
     async listen() {
       const url = await sidecar.listen();
       follower.start(refreshMs);

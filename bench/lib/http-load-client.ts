@@ -90,14 +90,21 @@ export class HttpLoadClient {
   private readonly waiting: { head: string; body: string; p: Pending }[] = [];
   private opening = 0;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly maxConnections = 64) {}
+  private readonly hostHeader: string;
+  private readonly where: string;
+
+  /** To host:port over TCP, or to a Unix domain socket (HTTP over it, as `palette serve --socket` answers). */
+  constructor(private readonly target: { host: string; port: number } | { socketPath: string }, private readonly maxConnections = 64) {
+    this.hostHeader = 'socketPath' in target ? 'localhost' : `${target.host}:${target.port}`;
+    this.where = 'socketPath' in target ? `unix:${target.socketPath}` : `${target.host}:${target.port}`;
+  }
 
   post(path: string, body: string, contentType = 'application/json'): Promise<HttpAnswer> {
-    return this.request(`POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`, body);
+    return this.request(`POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`, body);
   }
 
   get(path: string): Promise<HttpAnswer> {
-    return this.request(`GET ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\n\r\n`, '');
+    return this.request(`GET ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n\r\n`, '');
   }
 
   private request(head: string, body: string): Promise<HttpAnswer> {
@@ -112,7 +119,8 @@ export class HttpLoadClient {
 
   private open(): void {
     this.opening++;
-    const socket = connect(this.port, this.host);
+    const t = this.target;
+    const socket = 'socketPath' in t ? connect(t.socketPath) : connect(t.port, t.host);
     let connected = false;
     socket.once('connect', () => {
       connected = true;
@@ -129,7 +137,7 @@ export class HttpLoadClient {
       if (!connected) {
         this.opening--;
         // Nothing to send these on: fail what waits rather than hang.
-        for (const w of this.waiting.splice(0)) w.p.reject(new Error(`cannot connect to ${this.host}:${this.port}: ${e.message}`));
+        for (const w of this.waiting.splice(0)) w.p.reject(new Error(`cannot connect to ${this.where}: ${e.message}`));
       }
     });
   }

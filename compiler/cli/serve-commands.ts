@@ -33,6 +33,7 @@ function overrides(opts: Record<string, unknown>): ServingOverrides {
     tokenFile: opts.tokenFile as string | undefined,
     maxInFlight: opts.maxInFlight as number | undefined,
     manifestRefreshMs: opts.manifestRefreshMs as number | undefined,
+    socket: opts.socket as string | undefined,
   };
 }
 
@@ -45,6 +46,7 @@ export function registerServeCommands(program: Command): void {
     .option('--manifest-refresh-ms <ms>', 'with --manifest store: how often to look for a newer published manifest; 0 = never (default: serving.manifestRefreshMs, 30000)', wholeNumber('--manifest-refresh-ms'))
     .option('--host <host>', 'address to bind (default: serving.host, 127.0.0.1)')
     .option('--port <port>', 'port (default: serving.port, 8700; 0 = any free port)', wholeNumber('--port'))
+    .option('--socket <path>', 'also answer on this Unix domain socket, for a model in the same pod (default: serving.socket, none); probes and metrics stay on TCP')
     .option('--deadline-ms <ms>', 'per-request deadline for store reads (default: serving.deadlineMs, 100)', wholeNumber('--deadline-ms', 1))
     .option('--max-entities <n>', 'most entities in one request (default: serving.maxEntities, 1000)', wholeNumber('--max-entities', 1))
     .option('--max-in-flight <n>', 'most requests answered at once; more get 503 (default: serving.maxInFlight, 256)', wholeNumber('--max-in-flight', 1))
@@ -74,8 +76,9 @@ Example:
         manifest = opts.manifest ?? config.build;
       }
       const url = await sidecar.listen();
-      log.info({ url, store: config.online.store, manifest }, 'palette sidecar listening');
-      process.stderr.write(`palette sidecar listening on ${url} (online store: ${config.online.store}; manifest: ${manifest}); Ctrl-C to stop\n`);
+      const socket = sidecar.socketPath;
+      log.info({ url, socket, store: config.online.store, manifest }, 'palette sidecar listening');
+      process.stderr.write(`palette sidecar listening on ${url}${socket ? ` and on the Unix socket ${socket}` : ''} (online store: ${config.online.store}; manifest: ${manifest}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'draining');
@@ -103,7 +106,7 @@ Example:
     .option('--manifest <path>', 'without --via: serving-manifest.json, its build folder, or `store`: the newest one `palette apply` published in the online store (default: serving.manifest, the build of palette.yaml)')
     .option('--at <time>', 'request time: ISO 8601 with a zone, or epoch ms (default: now)')
     .option('--json', 'print the answer as JSON')
-    .option('--via <url>', 'ask the sidecar at this URL instead of reading the store (e.g. http://127.0.0.1:8700)')
+    .option('--via <url>', 'ask the sidecar at this URL instead of reading the store (e.g. http://127.0.0.1:8700, or unix:/path/to/sidecar.sock for its Unix socket)')
     .option('--token-file <file>', 'with --via: file holding the bearer token (or set PALETTE_SERVING_TOKEN)')
     .option('--deadline-ms <ms>', 'without --via: deadline for the store reads (default: serving.deadlineMs)', wholeNumber('--deadline-ms', 1))
     .addHelpText('after', `

@@ -65,6 +65,8 @@ export interface PaletteConfig {
     readonly manifest: 'build' | 'store';
     /** With manifest `store`: how often to look for a newer publication, ms (0 = never). */
     readonly manifestRefreshMs: number;
+    /** Also answer on this Unix domain socket (absolute path); null = TCP only. */
+    readonly socket: string | null;
   };
 }
 
@@ -93,7 +95,7 @@ const SPEC: Spec = {
   serving: {
     host: 'string', port: 'number', deadlineMs: 'number', maxEntities: 'number', maxBodyBytes: 'number', tokenFile: 'string',
     cache: { maxEntries: 'number', ttlMs: 'number' }, drainTimeoutMs: 'number', maxInFlight: 'number',
-    manifest: ['build', 'store'], manifestRefreshMs: 'number',
+    manifest: ['build', 'store'], manifestRefreshMs: 'number', socket: 'string',
   },
 };
 
@@ -203,6 +205,7 @@ export function loadConfig(configFile: string | null, fallbackRoot = process.cwd
       maxInFlight: raw.serving?.maxInFlight ?? 256,
       manifest: raw.serving?.manifest ?? 'build',
       manifestRefreshMs: raw.serving?.manifestRefreshMs ?? 30_000,
+      socket: raw.serving?.socket ? abs(raw.serving.socket) : null,
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -58,13 +58,15 @@ test('palette fetch and palette serve on the embedded store', { timeout: 120_000
   assert.match(badKey.err, /has no key `driver_id`/);
 
   // serve on any free port with a token; fetch through it; SIGTERM drains and exits 0.
-  const server = spawn(process.execPath, [...tsx, 'serve', '--port', '0', '--log-level', 'warn'], { cwd: repo, env: { ...process.env, PALETTE_SERVING_TOKEN: 'e2e-token' } });
+  // Also on a Unix socket (--socket), as a model in the same pod would call it.
+  const sock = join(work, 'sidecar.sock');
+  const server = spawn(process.execPath, [...tsx, 'serve', '--port', '0', '--socket', sock, '--log-level', 'warn'], { cwd: repo, env: { ...process.env, PALETTE_SERVING_TOKEN: 'e2e-token' } });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';
       server.stderr.on('data', (d: Buffer) => {
         err += d;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+) and on the Unix socket /.exec(err);
         if (m) resolve(m[1]);
       });
       server.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
@@ -72,12 +74,19 @@ test('palette fetch and palette serve on the embedded store', { timeout: 120_000
     const via = palette(['fetch', 'eta_v3', 'driver_id=d1', '--at', at, '--via', url], { PALETTE_SERVING_TOKEN: 'e2e-token' });
     assert.equal(via.code, 0, via.err);
     assert.equal(via.out.split('\n').slice(1).join('\n'), table.out.split('\n').slice(1).join('\n'), 'the same table through the sidecar');
+    const viaSocket = palette(['fetch', 'eta_v3', 'driver_id=d1', '--at', at, '--via', `unix:${sock}`], { PALETTE_SERVING_TOKEN: 'e2e-token' });
+    assert.equal(viaSocket.code, 0, viaSocket.err);
+    assert.equal(viaSocket.out.split('\n').slice(1).join('\n'), table.out.split('\n').slice(1).join('\n'), 'the same table through the socket');
     const noToken = palette(['fetch', 'eta_v3', 'driver_id=d1', '--via', url], { PALETTE_SERVING_TOKEN: '' });
     assert.equal(noToken.code, 1);
     assert.match(noToken.err, /HTTP 401/);
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     assert.equal(await exited, 0);
+    assert.equal(existsSync(sock), false, 'the socket file is gone after a clean stop');
+    const gone = palette(['fetch', 'eta_v3', 'driver_id=d1', '--via', `unix:${sock}`]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, /cannot reach the sidecar at unix:.*sidecar\.sock: ENOENT/);
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
   }

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HttpLoadClient } from '../../../bench/lib/http-load-client.js';
 import { runOpenLoop } from '../../../bench/lib/open-loop.js';
@@ -33,7 +36,7 @@ after(() => { server.closeAllConnections(); server.close(); });
 
 describe('HttpLoadClient', () => {
   it('frames responses by Content-Length, status and UTF-8 body intact, over reused connections', async () => {
-    const client = new HttpLoadClient('127.0.0.1', port, 2);
+    const client = new HttpLoadClient({ host: '127.0.0.1', port }, 2);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.post('/x', JSON.stringify({ i, s: 'é' }))));
     for (let i = 0; i < 20; i++) {
       assert.equal(answers[i].status, 200);
@@ -46,15 +49,35 @@ describe('HttpLoadClient', () => {
     client.close();
   });
 
+  it('speaks the same HTTP over a Unix socket', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'palette-lc-')), 's.sock');
+    const unixServer = createServer((req, res) => {
+      const out = JSON.stringify({ url: req.url, host: req.headers.host });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
+      res.end(out);
+    });
+    await new Promise<void>((r) => unixServer.listen(path, () => r()));
+    try {
+      const client = new HttpLoadClient({ socketPath: path }, 2);
+      const answers = await Promise.all([client.get('/a'), client.post('/b', '{}'), client.get('/c')]);
+      assert.deepEqual(answers.map((a) => JSON.parse(a.body)), [{ url: '/a', host: 'localhost' }, { url: '/b', host: 'localhost' }, { url: '/c', host: 'localhost' }]);
+      client.close();
+    } finally {
+      unixServer.closeAllConnections();
+      await new Promise<void>((r) => unixServer.close(() => r()));
+    }
+  });
+
   it('refuses a body it cannot frame, and a server that is not there, with errors that say so', async () => {
-    const client = new HttpLoadClient('127.0.0.1', port, 1);
+    const client = new HttpLoadClient({ host: '127.0.0.1', port }, 1);
     await assert.rejects(client.post('/chunked', '{}'), /without Content-Length/);
     client.close();
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
     const freePort = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    await assert.rejects(new HttpLoadClient('127.0.0.1', freePort, 1).post('/x', '{}'), /cannot connect/);
+    await assert.rejects(new HttpLoadClient({ socketPath: join(tmpdir(), `palette-none-${process.pid}.sock`) }, 1).post('/x', '{}'), /cannot connect to unix:.*ENOENT/);
+    await assert.rejects(new HttpLoadClient({ host: '127.0.0.1', port: freePort }, 1).post('/x', '{}'), /cannot connect to 127\.0\.0\.1:/);
   });
 });
 

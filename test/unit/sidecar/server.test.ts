@@ -3,6 +3,10 @@
  * a real socket on loopback for `palette fetch --via`'s client.
  */
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UserError } from '../../../runtime/errors.js';
 import { callSidecar, renderResponse, requestBody } from '../../../sidecar/fetch-client.js';
@@ -127,6 +131,60 @@ describe('sidecar server', () => {
       await s.sidecar.close();
     }
     await assert.rejects(callSidecar(url, 'healthz', { timeoutMs: 2000 }), (e: unknown) => e instanceof UserError && /cannot reach the sidecar/.test(e.message));
+  });
+
+  it('also answers on a Unix socket when asked: same routes and token, mode 0660, gone after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palette-sock-'));
+    const path = join(dir, 'sidecar.sock');
+    const s = await testSidecar({ server: { port: 0, token: 'tok', socketPath: path } });
+    const url = await s.sidecar.listen();
+    try {
+      assert.equal(s.sidecar.socketPath, path);
+      assert.ok(statSync(path).isSocket());
+      assert.equal(statSync(path).mode & 0o777, 0o660);
+      const viaSocket = await callSidecar<FeatureResponse>(`unix:${path}`, 'v1/features', { body, token: 'tok' });
+      const viaTcp = await callSidecar<FeatureResponse>(url, 'v1/features', { body, token: 'tok' });
+      assert.equal(viaSocket.results[0].statuses['driver_trip_stats.trips_1h'], 'ok');
+      assert.deepEqual(viaSocket.results, viaTcp.results);
+      await assert.rejects(callSidecar(`unix:${path}`, 'v1/features', { body }), (e: unknown) => e instanceof UserError && /HTTP 401/.test(e.message));
+      const m = await callSidecar<unknown>(`unix:${path}`, 'healthz');
+      assert.deepEqual(m, { status: 'alive' });
+      // A second sidecar on the same socket path is refused while this one listens.
+      const other = await testSidecar({ server: { port: 0, socketPath: path } });
+      await assert.rejects(other.sidecar.listen(), /another process is listening on it/);
+      await other.sidecar.close();
+      assert.ok(statSync(path).isSocket(), 'the refused one left the live socket alone');
+    } finally {
+      await s.sidecar.close();
+    }
+    assert.equal(existsSync(path), false, 'the socket file is removed on close');
+    await assert.rejects(callSidecar(`unix:${path}`, 'healthz', { timeoutMs: 2000 }), (e: unknown) => e instanceof UserError && /cannot reach the sidecar at unix:.*ENOENT/.test(e.message));
+  });
+
+  it('replaces a socket file left by a sidecar that died, and says what is wrong with other paths', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palette-sock-'));
+    // A socket file nobody listens on: what a server killed with SIGKILL leaves behind.
+    const stale = join(dir, 'stale.sock');
+    const dead = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.stdout.write('up'))`]);
+    await new Promise<void>((r) => dead.stdout.once('data', () => r()));
+    dead.kill('SIGKILL');
+    await new Promise<void>((r) => dead.once('exit', () => r()));
+    assert.ok(statSync(stale).isSocket());
+    const s = await testSidecar({ server: { port: 0, socketPath: stale } });
+    await s.sidecar.listen();
+    try {
+      assert.deepEqual(await callSidecar(`unix:${stale}`, 'healthz'), { status: 'alive' });
+    } finally {
+      await s.sidecar.close();
+    }
+    const file = join(dir, 'not-a-socket');
+    writeFileSync(file, 'keep me');
+    const a = await testSidecar({ server: { port: 0, socketPath: file } });
+    await assert.rejects(a.sidecar.listen(), (e: unknown) => e instanceof UserError && /a file that is not a socket is there/.test(e.message));
+    assert.equal(statSync(file).size, 7, 'the file is untouched');
+    const b = await testSidecar({ server: { port: 0, socketPath: join(dir, 'missing', 'x.sock') } });
+    await assert.rejects(b.sidecar.listen(), (e: unknown) => e instanceof UserError && /its folder .*missing does not exist/.test(e.message));
+    await assert.rejects(callSidecar('unix:', 'healthz'), /needs the socket's path/);
   });
 
   it('builds fetch requests from NAME key=value: models, groups, typed keys, clear errors', async () => {
