@@ -1,9 +1,11 @@
 /**
- * `palette quickstart [dir]`: the whole offline loop on the embedded default, from nothing.
+ * `palette quickstart [dir]`: the whole loop on the embedded default, from nothing.
  * Scaffolds the rides example (or reuses it), generates sample data with a fixed seed
  * (quickstart-data.ts), compiles, backfills every group over the whole period, builds an
- * eta_v3 training set from a generated spine and prints what it did, where the files are
- * and a few feature values.
+ * eta_v3 training set from a generated spine, uploads the batch tiles to the SQLite online
+ * store and streams the last day through the materializer, then starts the sidecar and
+ * fetches a few drivers' features over HTTP; it prints what it did, where the files are and
+ * what to try next.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -28,7 +30,7 @@ function addDays(day: string, n: number): string {
 export function registerQuickstartCommand(program: Command): void {
   program
     .command('quickstart')
-    .description('the whole offline loop on the embedded default: example repository, sample data, backfill, training set')
+    .description('the whole loop on the embedded default: example repository, sample data, backfill, training set, online store (upload and stream), sidecar fetches')
     .argument('[dir]', 'folder for the example repository (created, or reused if it holds the rides example)', 'palette-quickstart')
     .addHelpText('after', '\nExample:\n  npx palette quickstart && cd palette-quickstart && npx palette catalog list\n')
     .action(async (dirArg: string) => {
