@@ -1,5 +1,5 @@
 /** `palette check`, `palette compile`, `palette plan`: the compiler's commands. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
@@ -36,24 +36,38 @@ export function targetOptions(repo: LoadedRepository): TargetOptions {
  * under a temporary name and renamed into place, so no reader sees half a file; files no
  * target emits any more are removed; registry.json is written last, so a build is complete
  * once its registry is. The registry it replaces is kept as previous-registry.json.
+ *
+ * Artifacts are taken one at a time from each target (Target.artifacts) and let go once
+ * written: a large repository's artifacts are tens of MB, and holding them all (or a whole
+ * target's) at once costs memory and garbage collection. Each is encoded once into a reused
+ * buffer, compared with the old file's bytes (read into another reused buffer) and written
+ * from the same buffer.
  */
 export function writeBuild(registry: Registry, outDir: string, options: TargetOptions): string[] {
   const out = resolve(outDir);
   mkdirSync(out, { recursive: true });
   const previous = `previous-${REGISTRY_FILE}`;
   const written: string[] = [];
-  // One target at a time (the artifacts of a large repository are tens of MB), the registry last.
+  const dirs = new Set<string>([out]);
+  const next = new ReusedBuffer();
+  const old = new ReusedBuffer();
+  // One target at a time, the registry last.
   const ordered = [...TARGETS.filter((t) => t !== registryTarget), registryTarget];
   for (const target of ordered) {
-    for (const a of target.emit(registry, options)) {
+    for (const a of target.artifacts(registry, options)) {
       written.push(a.path);
       const p = join(out, a.path);
-      const old = existsSync(p) && statSync(p).size === Buffer.byteLength(a.content) ? readFileSync(p, 'utf8') : null;
-      if (old === a.content) continue;
-      if (a.path === REGISTRY_FILE && existsSync(p)) renameSync(p, join(out, previous));
-      mkdirSync(dirname(p), { recursive: true });
+      const bytes = next.encode(a.content);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (st?.isFile() && st.size === bytes.length && old.readFile(p, st.size).equals(bytes)) continue;
+      if (a.path === REGISTRY_FILE && st) renameSync(p, join(out, previous));
+      const dir = dirname(p);
+      if (!dirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
       const tmp = `${p}.tmp-${process.pid}`;
-      writeFileSync(tmp, a.content);
+      writeFileSync(tmp, bytes);
       renameSync(tmp, p);
     }
   }
@@ -62,6 +76,40 @@ export function writeBuild(registry: Registry, outDir: string, options: TargetOp
     .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [relative(out, join(dir, e.name))]));
   for (const f of walk(out)) if (!keep.has(f)) rmSync(join(out, f), { force: true });
   return written;
+}
+
+/** A buffer that grows to the largest content it has held and is reused for every file. */
+class ReusedBuffer {
+  private buf = Buffer.allocUnsafe(1 << 16);
+
+  private ensure(size: number): void {
+    if (size > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(size, this.buf.length * 2));
+  }
+
+  /** `text` as UTF-8 (a view valid until the next call). */
+  encode(text: string): Buffer {
+    const size = Buffer.byteLength(text);
+    this.ensure(size);
+    this.buf.write(text, 0, size, 'utf8');
+    return this.buf.subarray(0, size);
+  }
+
+  /** The first `size` bytes of the file at `path` (a view valid until the next call; shorter if the file is). */
+  readFile(path: string, size: number): Buffer {
+    this.ensure(size);
+    const fd = openSync(path, 'r');
+    try {
+      let n = 0;
+      while (n < size) {
+        const r = readSync(fd, this.buf, n, size - n, n);
+        if (r === 0) break;
+        n += r;
+      }
+      return this.buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /** `registry.json, online/ (1 file), spark/ (1010 files)`: a short account of a build folder. */

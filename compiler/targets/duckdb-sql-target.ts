@@ -5,7 +5,7 @@
  * (the engine adds only the source views, the parameters and the partition writes).
  */
 import type { Registry } from '../ir/ir.js';
-import type { Artifact, Target } from './target.js';
+import { type Artifact, type Target, defineTarget } from './target.js';
 import { DUCKDB } from './sql/duckdb-dialect.js';
 import { backfillSql } from './sql/offline-jobs.js';
 import { splitTableName } from './sql/group-sql.js';
@@ -18,11 +18,10 @@ function statement(name: string, description: string, sql: string): string {
   return `${RULE}\n-- ${description}\nCREATE OR REPLACE TEMP TABLE ${DUCKDB.ident(name)} AS\n${sql};\n`;
 }
 
-export const duckdbSqlTarget: Target = {
+export const duckdbSqlTarget: Target = defineTarget({
   name: 'duckdb-sql',
   description: 'DuckDB SQL of every backfill (tiles, daily state) and training set, run by the embedded offline engine',
-  emit(registry: Registry): Artifact[] {
-    const out: Artifact[] = [];
+  *artifacts(registry: Registry): Generator<Artifact> {
     for (const g of registry.groups) {
       const sql = backfillSql(DUCKDB, registry, g);
       const src = registry.sources.find((s) => s.name === g.source)!;
@@ -40,7 +39,7 @@ export const duckdbSqlTarget: Target = {
         ...sql.steps.map((s) => statement(s.name, s.description, s.sql)),
         ...sql.checks.map((c) => `${RULE}\n-- Check (must return no rows): ${c.message}\n${c.sql};\n`),
       ].join('\n');
-      out.push({ path: `offline/duckdb/${g.name}.backfill.sql`, content: `${header}\n${body}` });
+      yield { path: `offline/duckdb/${g.name}.backfill.sql`, content: `${header}\n${body}` };
     }
     for (const m of registry.models) {
       const t = trainingSetSql(DUCKDB, registry, findModel(registry, m.name));
@@ -55,8 +54,7 @@ export const duckdbSqlTarget: Target = {
         ...helperPrelude(DUCKDB, t.steps.map((s) => s.sql)).map((p) => `${p};\n`),
         ...t.steps.map((s) => statement(s.name, s.description, s.sql)),
       ].join('\n');
-      out.push({ path: `offline/duckdb/${m.name}.training-set.sql`, content: `${header}\n${body}` });
+      yield { path: `offline/duckdb/${m.name}.training-set.sql`, content: `${header}\n${body}` };
     }
-    return out;
   },
-};
+});

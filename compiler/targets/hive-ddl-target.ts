@@ -5,7 +5,7 @@
  */
 import type { OfflineTable } from '../../runtime/contracts/index.js';
 import type { Registry } from '../ir/ir.js';
-import type { Artifact, Target } from './target.js';
+import { type Artifact, type Target, defineTarget } from './target.js';
 import { hiveType } from './type-mapping.js';
 
 export function createOfflineTableHql(t: OfflineTable, comment: string): string {
@@ -14,10 +14,10 @@ export function createOfflineTableHql(t: OfflineTable, comment: string): string 
     `PARTITIONED BY (\`${t.partitionColumn}\` STRING)\nSTORED AS PARQUET;\n`;
 }
 
-export const hiveDdlTarget: Target = {
+export const hiveDdlTarget: Target = defineTarget({
   name: 'hive-ddl',
   description: "Hive DDL for Palette's offline tables (tiles and daily state per group version)",
-  emit(registry: Registry): Artifact[] {
+  *artifacts(registry: Registry): Generator<Artifact> {
     const parts = [`-- Palette offline store, registry ${registry.registryHash}. Generated: do not edit.\n`];
     const databases = [...new Set(registry.groups.map((g) => g.layout.offline.daily.database))].sort();
     for (const db of databases) parts.push(`CREATE DATABASE IF NOT EXISTS ${db};\n`);
@@ -26,6 +26,6 @@ export const hiveDdlTarget: Target = {
       if (g.layout.offline.tiles) parts.push(createOfflineTableHql(g.layout.offline.tiles, `palette tiles of ${g.name} ${g.semanticHash}`));
       parts.push(createOfflineTableHql(g.layout.offline.daily, `palette daily state of ${g.name} ${g.semanticHash}`));
     }
-    return [{ path: 'offline/hive.hql', content: parts.join('') }];
+    yield { path: 'offline/hive.hql', content: parts.join('') };
   },
-};
+});

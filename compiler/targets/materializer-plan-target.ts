@@ -5,7 +5,7 @@
 import { type MaterializerPlan, PLAN_VERSION } from '../../runtime/contracts/index.js';
 import type { Registry } from '../ir/ir.js';
 import { runtimeGroup } from './runtime-group.js';
-import type { Artifact, Target } from './target.js';
+import { type Artifact, type Target, defineTarget } from './target.js';
 
 export function materializerPlan(registry: Registry): MaterializerPlan {
   const streamed = registry.groups.filter((g) => {
@@ -37,10 +37,10 @@ export function materializerPlan(registry: Registry): MaterializerPlan {
   };
 }
 
-export const materializerPlanTarget: Target = {
+export const materializerPlanTarget: Target = defineTarget({
   name: 'materializer-plan',
   description: 'The streaming materializer plan (topics, decoding, filters, aggregations, online layout)',
-  emit(registry: Registry): Artifact[] {
-    return [{ path: 'materializer-plan.json', content: `${JSON.stringify(materializerPlan(registry))}\n` }];
+  *artifacts(registry: Registry): Generator<Artifact> {
+    yield { path: 'materializer-plan.json', content: `${JSON.stringify(materializerPlan(registry))}\n` };
   },
-};
+});

@@ -2,7 +2,7 @@
 import { MANIFEST_VERSION, type ServingManifest } from '../../runtime/contracts/index.js';
 import type { Registry } from '../ir/ir.js';
 import { runtimeGroup } from './runtime-group.js';
-import type { Artifact, Target } from './target.js';
+import { type Artifact, type Target, defineTarget } from './target.js';
 
 export function servingManifest(registry: Registry): ServingManifest {
   return {
@@ -20,10 +20,10 @@ export function servingManifest(registry: Registry): ServingManifest {
   };
 }
 
-export const servingManifestTarget: Target = {
+export const servingManifestTarget: Target = defineTarget({
   name: 'serving-manifest',
   description: "The sidecar's serving manifest (online layout, features, models)",
-  emit(registry: Registry): Artifact[] {
-    return [{ path: 'serving-manifest.json', content: `${JSON.stringify(servingManifest(registry))}\n` }];
+  *artifacts(registry: Registry): Generator<Artifact> {
+    yield { path: 'serving-manifest.json', content: `${JSON.stringify(servingManifest(registry))}\n` };
   },
-};
+});

@@ -22,7 +22,7 @@ import { backfillSql } from './sql/offline-jobs.js';
 import { GroupSql, splitTableName } from './sql/group-sql.js';
 import { SPARK, sparkSourceView } from './sql/spark-dialect.js';
 import { trainingSetSql } from './sql/training-set-sql.js';
-import type { Artifact, Target } from './target.js';
+import { type Artifact, type Target, defineTarget } from './target.js';
 import { hiveType } from './type-mapping.js';
 import { SPARK_JOB_RUNTIME } from './spark-job-runtime.js';
 
@@ -162,17 +162,15 @@ export function trainingSetJob(registry: Registry, model: Model): string {
   ].join('\n');
 }
 
-export const sparkJobsTarget: Target = {
+export const sparkJobsTarget: Target = defineTarget({
   name: 'spark-jobs',
   description: 'PySpark jobs: a backfill per group (tiles and daily state in Hive) and a training set per model',
-  emit(registry: Registry): Artifact[] {
-    const out: Artifact[] = [];
+  *artifacts(registry: Registry): Generator<Artifact> {
     for (const g of registry.groups) {
       const src = registry.sources.find((s) => s.name === g.source);
       if (!src?.table) continue;
-      out.push({ path: backfillJobPath(g.name), content: backfillJob(registry, g) });
+      yield { path: backfillJobPath(g.name), content: backfillJob(registry, g) };
     }
-    for (const m of registry.models) out.push({ path: trainingSetJobPath(m.name), content: trainingSetJob(registry, m) });
-    return out;
+    for (const m of registry.models) yield { path: trainingSetJobPath(m.name), content: trainingSetJob(registry, m) };
   },
-};
+});

@@ -26,5 +26,16 @@ export interface Artifact {
 export interface Target {
   readonly name: string;
   readonly description: string;
+  /**
+   * The artifacts one at a time, each built when it is asked for: a caller that writes each
+   * and lets it go never holds a whole target's output (tens of MB for a large repository).
+   */
+  artifacts(registry: Registry, options: TargetOptions): Iterable<Artifact>;
+  /** Every artifact at once (`[...artifacts(registry, options)]`). */
   emit(registry: Registry, options: TargetOptions): Artifact[];
+}
+
+/** A target from its name, description and artifact generator; `emit` collects the generator. */
+export function defineTarget(spec: Omit<Target, 'emit'>): Target {
+  return { ...spec, emit: (registry, options) => [...spec.artifacts(registry, options)] };
 }
