@@ -19,7 +19,7 @@ import { DAY_MS, type PalType } from '../../runtime/contracts/index.js';
 import type { JobStep } from '../../runtime/contracts/offline-job.js';
 import type { Group, Model, Registry } from '../ir/ir.js';
 import { backfillSql } from './sql/offline-jobs.js';
-import { GroupSql, splitTableName } from './sql/group-sql.js';
+import { splitTableName } from './sql/group-sql.js';
 import { SPARK, sparkSourceView } from './sql/spark-dialect.js';
 import { trainingSetSql } from './sql/training-set-sql.js';
 import { type Artifact, type Target, defineTarget } from './target.js';
@@ -81,7 +81,6 @@ function header(lines: string[]): string {
 
 export function backfillJob(registry: Registry, group: Group): string {
   const sql = backfillSql(SPARK, registry, group);
-  const gs = new GroupSql(SPARK, registry, group);
   let historyDays = 0;
   let afterDays = 0;
   let lifetime = false;
@@ -91,7 +90,7 @@ export function backfillJob(registry: Registry, group: Group): string {
     if (a.window.kind === 'lifetime') lifetime = true;
     else historyDays = Math.max(historyDays, Math.ceil((a.window.sizeMs + a.window.hopMs) / DAY_MS));
   }
-  const source = sourceEntry(registry, gs.source.name, group.kind === 'windowed'
+  const source = sourceEntry(registry, group.source, group.kind === 'windowed'
     ? { history_days: historyDays, after_days: afterDays, lifetime }
     : { history_days: 0, after_days: 0, lifetime: false });
   const outputs = sql.outputs.map((o) => ({

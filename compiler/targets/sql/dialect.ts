@@ -32,7 +32,7 @@ export class SqlDialect {
   // ---------------------------------------------------------------- names and literals
 
   ident(name: string): string {
-    return `"${name.replace(/"/g, '""')}"`;
+    return name.includes('"') ? `"${name.replace(/"/g, '""')}"` : `"${name}"`;
   }
 
   /** A table of the offline store or a source: `database.table`. */

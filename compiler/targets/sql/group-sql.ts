@@ -110,13 +110,21 @@ export class GroupSql {
   rowScope(snapshotDate?: string): ExprScope {
     const fields = new Map(this.source.fields.map((f) => [f.name, f.type]));
     const lets = this.group.lets;
+    // A name reads the same everywhere in a scope: each column and let is printed once.
+    const read = new Map<string, string>();
     const scope: ExprScope = {
       column: (name) => {
+        let sql = read.get(name);
+        if (sql !== undefined) return sql;
         const li = lets.findIndex((l) => l.name === name);
-        if (li >= 0) return `(${new ExprPrinter(this.d, { ...scope, column: (n) => (lets.slice(0, li).some((l) => l.name === n) || fields.has(n) ? scope.column(n) : badColumn(n)) }).print(lets[li].expr)})`;
-        const t = fields.get(name);
-        if (!t) return badColumn(name);
-        return readColumnSql(this.d, this.I(name), t);
+        if (li >= 0) sql = `(${new ExprPrinter(this.d, { ...scope, column: (n) => (lets.slice(0, li).some((l) => l.name === n) || fields.has(n) ? scope.column(n) : badColumn(n)) }).print(lets[li].expr)})`;
+        else {
+          const t = fields.get(name);
+          if (!t) return badColumn(name);
+          sql = readColumnSql(this.d, this.I(name), t);
+        }
+        read.set(name, sql);
+        return sql;
       },
       snapshotDate: snapshotDate === undefined ? undefined : () => snapshotDate,
     };

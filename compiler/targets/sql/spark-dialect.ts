@@ -36,7 +36,7 @@ export class SparkDialect extends SqlDialect {
   override readonly name = 'spark';
 
   override ident(name: string): string {
-    return `\`${name.replace(/`/g, '``')}\``;
+    return name.includes('`') ? `\`${name.replace(/`/g, '``')}\`` : `\`${name}\``;
   }
 
   override table(database: string, table: string): string {

@@ -36,13 +36,27 @@ export function findModel(registry: Registry, name: string): Model {
   return m;
 }
 
+const OWNERS = new WeakMap<Registry, Map<string, { group: Registry['groups'][number]; local: string }>>();
+
+/** Each feature's group and local name by qualified name (once per registry: every model reads it). */
+function featureOwners(registry: Registry): Map<string, { group: Registry['groups'][number]; local: string }> {
+  let owners = OWNERS.get(registry);
+  if (!owners) {
+    owners = new Map();
+    for (const g of registry.groups) for (const f of g.features) owners.set(f.name, { group: g, local: f.localName });
+    OWNERS.set(registry, owners);
+  }
+  return owners;
+}
+
 /** The features of each group a model needs (output features and those its derived expressions read). */
 function neededFeatures(registry: Registry, model: Model): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
+  const owners = featureOwners(registry);
   const add = (qualified: string) => {
-    const g = registry.groups.find((x) => qualified.startsWith(`${x.name}.`) && x.features.some((f) => f.name === qualified));
-    if (!g) throw new Error(`palette: model ${model.name} reads unknown feature ${qualified}`);
-    const local = g.features.find((f) => f.name === qualified)!.localName;
+    const owner = owners.get(qualified);
+    if (!owner) throw new Error(`palette: model ${model.name} reads unknown feature ${qualified}`);
+    const { group: g, local } = owner;
     if (!out.has(g.name)) out.set(g.name, new Set());
     out.get(g.name)!.add(local);
   };
