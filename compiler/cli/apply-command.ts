@@ -22,10 +22,11 @@ import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { servingManifest } from '../targets/serving-manifest-target.js';
-import { REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
+import { PUBLICATIONS_KEPT, REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
 import { hiveType } from '../targets/type-mapping.js';
 import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
+import { wholeNumber } from './option-parsers.js';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -148,7 +149,7 @@ async function planHive(registry: Registry, config: { host: string; port: number
   return { steps, conflicts, close: () => hive.close() };
 }
 
-async function planCassandra(registry: Registry, online: import('../../runtime/config/palette-config.js').PaletteConfig['online'], say: (s: string) => void): Promise<{ steps: Step[]; conflicts: string[]; close: () => Promise<void> }> {
+async function planCassandra(registry: Registry, online: import('../../runtime/config/palette-config.js').PaletteConfig['online'], say: (s: string) => void, keep: number): Promise<{ steps: Step[]; conflicts: string[]; close: () => Promise<void> }> {
   const { openOnlineStore } = await import('../../runtime/stores/open-store.js');
   const groups = registry.groups.map((g) => runtimeGroup(registry, g));
   const store = openOnlineStore(online);
@@ -207,6 +208,10 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
         // The registry first: a sidecar that sees the new manifest finds its registry there too.
         await store.publish(REGISTRY_ARTIFACT, hash, JSON.stringify(registry), at);
         await store.publish(SERVING_MANIFEST_ARTIFACT, hash, JSON.stringify(manifest), at);
+        // Then the history, bounded: the newest `keep` of each artifact stay.
+        let removed = 0;
+        for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) removed += await store.prunePublications(a, keep);
+        if (removed > 0) say(`removed ${removed} publication(s) older than the newest ${keep} of each artifact`);
       },
     });
   }
@@ -222,6 +227,7 @@ export function registerApplyCommand(program: Command): void {
     .option('--dry-run', 'print what would change and stop')
     .option('--offline-only', 'only the Hive tables')
     .option('--online-only', 'only the online store')
+    .option('--keep-publications <n>', `publications of the registry and of the serving manifest kept in the online store, newest first; older ones are removed (default ${PUBLICATIONS_KEPT})`, wholeNumber('--keep-publications', 1), PUBLICATIONS_KEPT)
     .addHelpText('after', `
 Nothing is changed when any existing table conflicts with the definitions.
 
@@ -238,7 +244,7 @@ Examples:
           if (repo.config.offline.engine === 'spark') plans.push(await planHive(repo.registry, repo.config.offline.hive, say));
           else say(`offline: engine ${repo.config.offline.engine} keeps its tables as Parquet folders under ${repo.config.offline.path}; nothing to create`);
         }
-        if (!opts.offlineOnly) plans.push(await planCassandra(repo.registry, repo.config.online, say));
+        if (!opts.offlineOnly) plans.push(await planCassandra(repo.registry, repo.config.online, say, opts.keepPublications));
         const conflicts = plans.flatMap((p) => p.conflicts);
         if (conflicts.length > 0) {
           throw new UserError(`refusing to apply: ${conflicts.length} table(s) would mix two versions of a feature:\n  ${conflicts.join('\n  ')}`,

@@ -35,7 +35,7 @@ import { UserError } from '../errors.js';
 import { TILES_MAP_COLUMN, cassandraColumnConflicts, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
 import { type HopCodec, tileCodecs } from './tile-codec.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
-import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication } from './published.js';
+import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication, pruneBefore } from './published.js';
 
 const { types } = cassandra;
 const LONG: PalType = { kind: 'scalar', name: 'long', nullable: true };
@@ -363,6 +363,24 @@ export class CassandraStore implements OnlineStore {
     await this.client.execute(`INSERT INTO ${this.ks}.${PUBLISHED_TABLE} (artifact, published_at, registry_hash, content) VALUES (?, ?, ?, ?)`,
       [artifact, new Date(publishedAt), registryHash, encodePublication(json)], { prepare: true, consistency: this.consistency });
     return true;
+  }
+
+  async prunePublications(artifact: string, keep: number): Promise<number> {
+    await this.connect();
+    let rs: cassandra.types.ResultSet;
+    try {
+      // The clustering keys only (newest first), not the contents.
+      rs = await this.client.execute(`SELECT published_at FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ?`, [artifact], { prepare: true, consistency: this.consistency, fetchSize: 100_000 });
+    } catch (e) {
+      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return 0;
+      throw e;
+    }
+    const times = rs.rows.map((r) => (r.get('published_at') as Date).getTime());
+    const before = pruneBefore(times, keep);
+    if (before === null) return 0;
+    // One range tombstone at the partition's old end: the newest rows, read first, never meet it.
+    await this.client.execute(`DELETE FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ? AND published_at < ?`, [artifact, new Date(before)], { prepare: true, consistency: this.consistency });
+    return times.filter((t) => t < before).length;
   }
 
   async newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null> {

@@ -60,6 +60,13 @@ export interface OnlineStore {
    * returns whether a row was written. Creates the publications table if needed.
    */
   publish(artifact: string, registryHash: string, json: string, publishedAt: number): Promise<boolean>;
+  /**
+   * Remove all but the newest `keep` (>= 1) publications of an artifact: history stays
+   * bounded however often `palette apply` runs (in Cassandra, an artifact's publications are
+   * one partition). Publications as old as the keep-th newest stay. Returns how many were
+   * removed; none when nothing was ever published.
+   */
+  prunePublications(artifact: string, keep: number): Promise<number>;
   /** The newest publication of an artifact (with its JSON when `withJson`), or null if none. */
   newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null>;
   /** Cheap reachability check for readiness probes. */

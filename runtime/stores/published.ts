@@ -6,7 +6,8 @@
  * (`palette catalog --published`, `palette ui --published`), as Feast's UI reads its
  * shared registry. Each publication is a row (artifact name, publish time,
  * registry hash, gzip of the JSON text); the newest row is the current one, the older ones
- * stay as history.
+ * stay as history, the newest PUBLICATIONS_KEPT of them by default (`palette apply
+ * --keep-publications`; OnlineStore.prunePublications).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
@@ -15,6 +16,18 @@ import { UserError } from '../errors.js';
 export const SERVING_MANIFEST_ARTIFACT = 'serving-manifest';
 /** The artifact name of the registry (build/registry.json). */
 export const REGISTRY_ARTIFACT = 'registry';
+
+/** Publications of each artifact `palette apply` keeps by default (--keep-publications). */
+export const PUBLICATIONS_KEPT = 20;
+
+/**
+ * Of publication times newest first, the time below which publications go when `keep` stay
+ * (null: nothing to remove). Shared by the stores so that they prune alike.
+ */
+export function pruneBefore(newestFirst: readonly number[], keep: number): number | null {
+  if (!Number.isSafeInteger(keep) || keep < 1) throw new Error(`palette: keep at least 1 publication, not ${keep}`);
+  return newestFirst.length > keep ? newestFirst[keep - 1] : null;
+}
 
 /** Table (SQLite) or table in the keyspace (Cassandra) holding the publications. */
 export const PUBLISHED_TABLE = 'palette_published';

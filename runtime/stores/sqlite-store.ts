@@ -25,7 +25,7 @@ import {
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
-import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication } from './published.js';
+import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication, pruneBefore } from './published.js';
 
 const EXPIRES = '_expires_at';
 /** Purge expired rows of a table at most this often. */
@@ -267,6 +267,17 @@ export class SqliteStore implements OnlineStore {
     this.db.prepare(`INSERT OR REPLACE INTO ${PUBLISHED_TABLE} (artifact, published_at, registry_hash, content) VALUES (?, ?, ?, ?)`)
       .run(artifact, publishedAt, registryHash, encodePublication(json));
     return true;
+  }
+
+  async prunePublications(artifact: string, keep: number): Promise<number> {
+    if (this.options.readonly) throw new Error('palette: prune publications of a read-only SQLite store');
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
+    if (!exists) return 0;
+    const times = (this.db.prepare(`SELECT published_at FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC`).all(artifact) as { published_at: number | bigint }[])
+      .map((r) => Number(r.published_at));
+    const before = pruneBefore(times, keep);
+    if (before === null) return 0;
+    return this.db.prepare(`DELETE FROM ${PUBLISHED_TABLE} WHERE artifact = ? AND published_at < ?`).run(artifact, before).changes;
   }
 
   async newestPublication(artifact: string, withJson: boolean): Promise<Publication | null> {

@@ -114,8 +114,13 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   appendFileSync(join(repo, 'definitions', 'models.pal'), '\nmodel eta_v9 {\n  features driver_trip_stats.trips_7d\n}\n');
   const c = palette(['compile']);
   assert.equal(c.code, 0, c.err);
-  const second = palette(['apply', '--online-only']);
+  const zero = palette(['apply', '--online-only', '--keep-publications', '0']);
+  assert.equal(zero.code, 1);
+  assert.match(zero.err, /--keep-publications must be a whole number >= 1/);
+  // Keeping only the newest: the first build's registry and manifest are removed once the second is published.
+  const second = palette(['apply', '--online-only', '--keep-publications', '1']);
   assert.equal(second.code, 0, second.err);
+  assert.match(second.out, /^removed 2 publication\(s\) older than the newest 1 of each artifact$/m);
   const hash2 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
   assert.notEqual(hash2, hash1);
   assert.match(second.out, new RegExp(`publish the registry ${hash2} and its serving manifest in the online store \\(replacing ${hash1}, published `));

@@ -81,6 +81,13 @@ online:
       assert.equal(await pub.newestPublication('nothing-here', true), null);
       const rows = (await admin.execute(`SELECT registry_hash FROM ${keyspace}.palette_published WHERE artifact = 'serving-manifest'`)).rows.map((r) => r.registry_hash as string);
       assert.deepEqual(rows, ['other', hash], 'history kept, newest first');
+      // Bounded history: all but the newest N go, in one range delete.
+      for (let i = 0; i < 3; i++) await pub.publish('serving-manifest', `extra${i}`, '{}', Date.now() + 2000 + i);
+      assert.equal(await pub.prunePublications('serving-manifest', 2), 3);
+      const left = (await admin.execute(`SELECT registry_hash FROM ${keyspace}.palette_published WHERE artifact = 'serving-manifest'`)).rows.map((r) => r.registry_hash as string);
+      assert.deepEqual(left, ['extra2', 'extra1']);
+      assert.equal(await pub.prunePublications('serving-manifest', 2), 0);
+      assert.equal((await pub.newestPublication('registry', false))?.registryHash, hash, 'the registry publication is untouched');
       const fresh = new CassandraStore({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter, keyspace: `${keyspace}_none`, replication: { class: 'SimpleStrategy', replication_factor: 1 } });
       try {
         assert.equal(await fresh.newestPublication('serving-manifest', false), null, 'no keyspace: nothing published');

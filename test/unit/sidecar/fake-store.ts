@@ -7,6 +7,7 @@
 import type { GroupRuntime } from '../../../runtime/contracts/group-runtime.js';
 import type { Value } from '../../../runtime/contracts/types.js';
 import type { OnlineStore, Publication, ReadOptions, TileRow, ValueRow } from '../../../runtime/stores/online-store.js';
+import { pruneBefore } from '../../../runtime/stores/published.js';
 
 export class FakeStore implements OnlineStore {
   readonly kind = 'cassandra' as const;
@@ -69,6 +70,14 @@ export class FakeStore implements OnlineStore {
     if (newest?.registryHash === registryHash) return false;
     this.publications.push({ artifact, registryHash, json, publishedAt });
     return true;
+  }
+
+  async prunePublications(artifact: string, keep: number): Promise<number> {
+    const before = pruneBefore(this.publications.filter((x) => x.artifact === artifact).map((x) => x.publishedAt).reverse(), keep);
+    if (before === null) return 0;
+    const n = this.publications.length;
+    this.publications.splice(0, n, ...this.publications.filter((x) => x.artifact !== artifact || x.publishedAt >= before));
+    return n - this.publications.length;
   }
 
   async newestPublication(artifact: string, withJson: boolean): Promise<Publication | null> {

@@ -124,6 +124,19 @@ test('a read-only store (the sidecar) sees committed writes of another connectio
   assert.throws(() => new SqliteStore({ path: `${path}-missing`, readonly: true }), /cannot open the SQLite online store/);
 }));
 
+test('prunePublications keeps the newest N of one artifact, leaves the others, and removes nothing when nothing was published', withStore(async (store) => {
+  assert.equal(await store.prunePublications('serving-manifest', 2), 0, 'no table yet');
+  for (let i = 1; i <= 5; i++) assert.equal(await store.publish('serving-manifest', `h${i}`, `{"v":${i}}`, i * 1000), true);
+  await store.publish('registry', 'h5', '{}', 5000);
+  assert.equal(await store.prunePublications('serving-manifest', 2), 3);
+  assert.equal(await store.prunePublications('serving-manifest', 2), 0, 'already pruned');
+  assert.deepEqual(await store.newestPublication('serving-manifest', true), { artifact: 'serving-manifest', registryHash: 'h5', publishedAt: 5000, json: '{"v":5}' });
+  assert.equal(await store.prunePublications('serving-manifest', 1), 1);
+  assert.equal((await store.newestPublication('serving-manifest', false))!.registryHash, 'h5', 'the newest always stays');
+  assert.equal((await store.newestPublication('registry', false))!.registryHash, 'h5', 'another artifact is untouched');
+  await assert.rejects(store.prunePublications('serving-manifest', 0), /keep at least 1 publication/);
+}));
+
 test('publications: newest first, re-publishing the newest hash is a no-op, a reader sees them, damage is a clear error', withStore(async (store, path) => {
   const reader = new SqliteStore({ path, readonly: true });
   try {
