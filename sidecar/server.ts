@@ -59,6 +59,9 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   host: '127.0.0.1', port: 8700, token: null, maxBodyBytes: 1_048_576, drainTimeoutMs: 10_000, readyTimeoutMs: 1000, maxInFlight: 256, socketPath: null,
 };
 
+/** Longest Unix socket path (bytes) Linux takes: sockaddr_un's 108 less the final NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
 /** fastify's keep-alive and request timeouts, for the Unix socket's server as for its own. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -242,6 +245,8 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
  * not a socket, is an error that says so.
  */
 async function listenOnSocket(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  // sockaddr_un holds 108 bytes with the final NUL; Node would silently bind a truncated name.
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new UserError(`cannot listen on the Unix socket ${path}: the path is ${Buffer.byteLength(path)} bytes, and a Unix socket path has at most ${MAX_SOCKET_PATH_BYTES}`, 'choose a shorter path, e.g. /var/run/palette/sidecar.sock');
   if (!existsSync(dirname(path))) throw new UserError(`cannot listen on the Unix socket ${path}: its folder ${dirname(path)} does not exist`, 'serving.socket must be in an existing folder (in a pod: a volume mounted in both containers)');
   let isSocket = false;
   try {

@@ -3,7 +3,7 @@
  * a real socket on loopback for `palette fetch --via`'s client.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +184,10 @@ describe('sidecar server', () => {
     assert.equal(statSync(file).size, 7, 'the file is untouched');
     const b = await testSidecar({ server: { port: 0, socketPath: join(dir, 'missing', 'x.sock') } });
     await assert.rejects(b.sidecar.listen(), (e: unknown) => e instanceof UserError && /its folder .*missing does not exist/.test(e.message));
+    const long = join(dir, `${'s'.repeat(120)}.sock`);
+    const c = await testSidecar({ server: { port: 0, socketPath: long } });
+    await assert.rejects(c.sidecar.listen(), (e: unknown) => e instanceof UserError && /the path is \d+ bytes, and a Unix socket path has at most 107/.test(e.message));
+    assert.equal(existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('sss')), false, 'no truncated socket left behind');
     await assert.rejects(callSidecar('unix:', 'healthz'), /needs the socket's path/);
   });
 
