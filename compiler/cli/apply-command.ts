@@ -202,7 +202,7 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
   if (published?.registryHash === hash && publishedRegistry?.registryHash === hash) say(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`);
   else {
     steps.push({
-      what: `publish the registry ${hash} and its serving manifest in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'})`,
+      what: `publish the registry ${hash} and its serving manifest in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'}), keeping the newest ${keep} publications of each`,
       run: async () => {
         const at = Date.now();
         // The registry first: a sidecar that sees the new manifest finds its registry there too.

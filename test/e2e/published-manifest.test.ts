@@ -84,7 +84,7 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   const dry = palette(['apply', '--online-only', '--dry-run']);
   assert.equal(dry.code, 0, dry.err);
   const hash1 = (JSON.parse(readFileSync(join(repo, 'build', 'serving-manifest.json'), 'utf8')) as { registryHash: string }).registryHash;
-  assert.match(dry.out, new RegExp(`would publish the registry ${hash1} and its serving manifest in the online store \\(the first one\\)`));
+  assert.match(dry.out, new RegExp(`would publish the registry ${hash1} and its serving manifest in the online store \\(the first one\\), keeping the newest 20 publications of each`));
 
   const first = palette(['apply', '--online-only']);
   assert.equal(first.code, 0, first.err);
