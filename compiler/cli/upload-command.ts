@@ -19,7 +19,7 @@ export function registerUploadCommand(program: Command): void {
     .option('--from <day>', 'first day (YYYY-MM-DD) of offline partitions to upload (default: the first there is)')
     .option('--to <day>', 'last day (default: the last there is); tiles ending after it are not uploaded')
     .option('--concurrency <n>', 'partitions uploaded at once (default: 4 for Cassandra, 1 for SQLite)', wholeNumber('--concurrency', 1, 64))
-    .option('--chunk-rows <n>', 'rows per write (default: 1000 for Cassandra, a request; 50000 for SQLite, a transaction)', wholeNumber('--chunk-rows', 1, 1_000_000))
+    .option('--chunk-rows <n>', 'rows per write, which may hold several day partitions (default: 1000 for Cassandra, a request; 200000 for SQLite, a transaction)', wholeNumber('--chunk-rows', 1, 1_000_000))
     .option('--restart', 'ignore what earlier runs uploaded and upload every partition again')
     .addHelpText('after', `
 An interrupted upload continues where it stopped when run again (days already uploaded are

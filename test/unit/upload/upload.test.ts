@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -131,6 +131,57 @@ test('windowed group: batch tiles give the runtime values at the end of the rang
     await store2.close();
     await assert.rejects(uploadGroup({ group, reader, store, checkpointPath, from: '2026-02-01' }), /no offline partitions of fx.user_stats in \[2026-02-01/);
     await assert.rejects(uploadGroup({ group, reader, store, checkpointPath, from: '2026-1-1' }), /--from must be a day/);
+  } finally {
+    await reader.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a write holding several partitions: a partition is checkpointed only once all its rows are written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palette-upload-'));
+  const reader = await DuckDbParquetReader.open(join(dir, 'offline'));
+  const store = new SqliteStore({ path: join(dir, 'online.db') });
+  try {
+    const events = generateEvents(5, 2000, END, 2 * DAY);
+    await writeParquet(join(dir, 'offline'), group.layout.offline.tiles!, offlineTiles(events));
+    const checkpointPath = join(dir, 'state.json');
+    const done = () => (existsSync(checkpointPath) ? Object.keys((JSON.parse(readFileSync(checkpointPath, 'utf8')) as { done: Record<string, string> }).done) : []);
+    // Both days go in one write when they fit (SQLite: one transaction, not one per day).
+    let writes = 0;
+    const counting = Object.create(store) as SqliteStore;
+    counting.writeTiles = async (g, rows) => { writes++; return store.writeTiles(g, rows); };
+    const one = await uploadGroup({ group, reader, store: counting, checkpointPath: join(dir, 'count.json'), chunkRows: 1_000_000 });
+    assert.deepEqual([one.partitions, writes], [['2026-01-08', '2026-01-09'], 1]);
+    // And when that write fails, neither day is recorded as uploaded.
+    writes = 0;
+    const failing = Object.create(store) as SqliteStore;
+    failing.writeTiles = async () => { writes++; throw new Error('disk full'); };
+    await assert.rejects(uploadGroup({ group, reader, store: failing, checkpointPath, chunkRows: 1_000_000 }), /disk full/);
+    assert.equal(writes, 1, 'one write for both partitions');
+    assert.deepEqual(done(), []);
+    // Small writes failing at the last one: the last day is not recorded.
+    writes = 0;
+    let calls = 0;
+    const total = (await uploadGroup({ group, reader, store, checkpointPath: join(dir, 'probe.json'), chunkRows: 37 })).rows;
+    const lastFails = Object.create(store) as SqliteStore;
+    lastFails.writeTiles = async (g, rows) => {
+      calls++;
+      if (calls === Math.ceil(total / 37)) throw new Error('disk full');
+      return store.writeTiles(g, rows);
+    };
+    await assert.rejects(uploadGroup({ group, reader, store: lastFails, checkpointPath, chunkRows: 37, restart: true }), /disk full/);
+    assert.ok(!done().includes('2026-01-09'), `recorded: ${done().join(', ')}`);
+    // The retry writes what is missing and ends with both days recorded and the right values.
+    const retry = await uploadGroup({ group, reader, store, checkpointPath, chunkRows: 37 });
+    assert.ok(retry.partitions.includes('2026-01-09'));
+    assert.deepEqual(done().sort(), ['2026-01-08', '2026-01-09']);
+    for (const key of keysOf(mg, events)) {
+      const { GroupEvaluator } = await import('../../../runtime/serving/group-evaluator.js');
+      const got = new GroupEvaluator(group).fromTiles(await store.readTiles(group, key, null), END).values;
+      const want = referenceValues(mg, events, key, END);
+      for (const f of Object.keys(want)) assertClose(got[f], want[f], `${key} ${f}`);
+    }
   } finally {
     await reader.close();
     await store.close();
