@@ -40,7 +40,7 @@ async function serve(kind: string): Promise<void> {
   } else {
     const { default: fastify } = await import('fastify');
     const app = fastify({ logger: false, keepAliveTimeout: 60_000 });
-    app.post('/v1/features', async (req: { body: never }) => answer(req.body));
+    app.post('/v1/features', async (req) => answer(req.body as never));
     const addr = await app.listen({ port: 0, host: '127.0.0.1' });
     process.send!({ port: Number(new URL(addr).port) });
   }

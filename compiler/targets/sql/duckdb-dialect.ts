@@ -6,8 +6,8 @@ import { SqlDialect } from './dialect.js';
 
 export class DuckDbDialect extends SqlDialect {
   override readonly name = 'duckdb';
-  override readonly variableFrames = true;
-  override readonly asofJoin = true;
+  override readonly variableFrames: boolean = true;
+  override readonly asofJoin: boolean = true;
   override readonly macros = true;
   override readonly listLambdas = true;
 

@@ -97,26 +97,41 @@ async function writeParquet(root: string, table: OfflineTable, byDay: Map<string
   }
 }
 
-test('windowed group: batch tiles give the runtime values at the end of the range; resumable; only complete tiles', async () => {
+/** Two days of offline tiles of fx.user_stats in Parquet, a reader over them and an empty SQLite store. */
+async function windowedFixture() {
   const dir = mkdtempSync(join(tmpdir(), 'palette-upload-'));
   const reader = await DuckDbParquetReader.open(join(dir, 'offline'));
   const store = new SqliteStore({ path: join(dir, 'online.db') });
+  const events = generateEvents(5, 2000, END, 2 * DAY);
+  await writeParquet(join(dir, 'offline'), group.layout.offline.tiles!, offlineTiles(events));
+  const close = async () => {
+    await reader.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, reader, store, events, close };
+}
+
+/** The uploaded tiles give every key the runtime's values at END. */
+async function assertServedValues(store: SqliteStore, events: FixtureEvent[]): Promise<void> {
+  const { GroupEvaluator } = await import('../../../runtime/serving/group-evaluator.js');
+  for (const key of keysOf(mg, events)) {
+    const rows = await store.readTiles(group, key, null);
+    assert.ok(rows.every((x) => x.streamPartition === BATCH_PARTITION && x.streamOffset === null), 'batch rows');
+    const got = new GroupEvaluator(group).fromTiles(rows, END).values;
+    const want = referenceValues(mg, events, key, END);
+    for (const f of Object.keys(want)) assertClose(got[f], want[f], `${key} ${f}`);
+  }
+}
+
+test('windowed group: batch tiles give the runtime values at the end of the range; resumable; only complete tiles', async () => {
+  const { dir, reader, store, events, close } = await windowedFixture();
   try {
-    const events = generateEvents(5, 2000, END, 2 * DAY);
-    const table = group.layout.offline.tiles!;
-    await writeParquet(join(dir, 'offline'), table, offlineTiles(events));
     const checkpointPath = join(dir, 'state.json');
     const r = await uploadGroup({ group, reader, store, checkpointPath, concurrency: 2, chunkRows: 37 });
     assert.deepEqual(r.partitions, ['2026-01-08', '2026-01-09']);
     assert.ok(r.rows > 100, `rows ${r.rows}`);
-    for (const key of keysOf(mg, events)) {
-      const rows = await store.readTiles(group, key, null);
-      assert.ok(rows.every((x) => x.streamPartition === BATCH_PARTITION && x.streamOffset === null), "batch rows");
-      const { GroupEvaluator } = await import('../../../runtime/serving/group-evaluator.js');
-      const got = new GroupEvaluator(group).fromTiles(rows, END).values;
-      const want = referenceValues(mg, events, key, END);
-      for (const f of Object.keys(want)) assertClose(got[f], want[f], `${key} ${f}`);
-    }
+    await assertServedValues(store, events);
     // Run again: nothing to do.
     const again = await uploadGroup({ group, reader, store, checkpointPath });
     assert.deepEqual([again.partitions, again.skipped, again.rows], [[], ['2026-01-08', '2026-01-09'], 0]);
@@ -132,19 +147,13 @@ test('windowed group: batch tiles give the runtime values at the end of the rang
     await assert.rejects(uploadGroup({ group, reader, store, checkpointPath, from: '2026-02-01' }), /no offline partitions of fx.user_stats in \[2026-02-01/);
     await assert.rejects(uploadGroup({ group, reader, store, checkpointPath, from: '2026-1-1' }), /--from must be a day/);
   } finally {
-    await reader.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 });
 
 test('a write holding several partitions: a partition is checkpointed only once all its rows are written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'palette-upload-'));
-  const reader = await DuckDbParquetReader.open(join(dir, 'offline'));
-  const store = new SqliteStore({ path: join(dir, 'online.db') });
+  const { dir, reader, store, events, close } = await windowedFixture();
   try {
-    const events = generateEvents(5, 2000, END, 2 * DAY);
-    await writeParquet(join(dir, 'offline'), group.layout.offline.tiles!, offlineTiles(events));
     const checkpointPath = join(dir, 'state.json');
     const done = () => (existsSync(checkpointPath) ? Object.keys((JSON.parse(readFileSync(checkpointPath, 'utf8')) as { done: Record<string, string> }).done) : []);
     // Both days go in one write when they fit (SQLite: one transaction, not one per day).
@@ -161,7 +170,6 @@ test('a write holding several partitions: a partition is checkpointed only once 
     assert.equal(writes, 1, 'one write for both partitions');
     assert.deepEqual(done(), []);
     // Small writes failing at the last one: the last day is not recorded.
-    writes = 0;
     let calls = 0;
     const total = (await uploadGroup({ group, reader, store, checkpointPath: join(dir, 'probe.json'), chunkRows: 37 })).rows;
     const lastFails = Object.create(store) as SqliteStore;
@@ -176,16 +184,9 @@ test('a write holding several partitions: a partition is checkpointed only once 
     const retry = await uploadGroup({ group, reader, store, checkpointPath, chunkRows: 37 });
     assert.ok(retry.partitions.includes('2026-01-09'));
     assert.deepEqual(done().sort(), ['2026-01-08', '2026-01-09']);
-    for (const key of keysOf(mg, events)) {
-      const { GroupEvaluator } = await import('../../../runtime/serving/group-evaluator.js');
-      const got = new GroupEvaluator(group).fromTiles(await store.readTiles(group, key, null), END).values;
-      const want = referenceValues(mg, events, key, END);
-      for (const f of Object.keys(want)) assertClose(got[f], want[f], `${key} ${f}`);
-    }
+    await assertServedValues(store, events);
   } finally {
-    await reader.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 });
 
