@@ -22,7 +22,7 @@ import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { servingManifest } from '../targets/serving-manifest-target.js';
-import { PUBLICATIONS_KEPT, REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT } from '../../runtime/stores/published.js';
+import { PUBLICATIONS_KEPT, REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT, pruneBefore } from '../../runtime/stores/published.js';
 import { hiveType } from '../targets/type-mapping.js';
 import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
@@ -199,8 +199,22 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
   const hash = manifest.registryHash;
   const published = await store.newestPublication(SERVING_MANIFEST_ARTIFACT, false);
   const publishedRegistry = await store.newestPublication(REGISTRY_ARTIFACT, false);
-  if (published?.registryHash === hash && publishedRegistry?.registryHash === hash) say(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`);
-  else {
+  if (published?.registryHash === hash && publishedRegistry?.registryHash === hash) {
+    say(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`);
+    // Nothing to publish, but the history may be longer than asked (a lower --keep-publications).
+    let excess = 0;
+    for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) {
+      const times = (await store.listPublications(a)).map((p) => p.publishedAt);
+      const before = pruneBefore(times, keep);
+      if (before !== null) excess += times.filter((t) => t < before).length;
+    }
+    if (excess > 0) {
+      steps.push({
+        what: `remove ${excess} publication(s) older than the newest ${keep} of each artifact`,
+        run: async () => { for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) await store.prunePublications(a, keep); },
+      });
+    }
+  } else {
     steps.push({
       what: `publish the registry ${hash} and its serving manifest in the online store (${published ? `replacing ${published.registryHash}, published ${new Date(published.publishedAt).toISOString()}` : 'the first one'}), keeping the newest ${keep} publications of each`,
       run: async () => {

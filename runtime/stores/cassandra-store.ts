@@ -365,17 +365,21 @@ export class CassandraStore implements OnlineStore {
     return true;
   }
 
-  async prunePublications(artifact: string, keep: number): Promise<number> {
+  async listPublications(artifact: string): Promise<Publication[]> {
     await this.connect();
     let rs: cassandra.types.ResultSet;
     try {
-      // The clustering keys only (newest first), not the contents.
-      rs = await this.client.execute(`SELECT published_at FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ?`, [artifact], { prepare: true, consistency: this.consistency, fetchSize: 100_000 });
+      rs = await this.client.execute(`SELECT published_at, registry_hash FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ?`, [artifact], { prepare: true, consistency: this.consistency, fetchSize: 100_000 });
     } catch (e) {
-      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return 0;
+      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return [];
       throw e;
     }
-    const times = rs.rows.map((r) => (r.get('published_at') as Date).getTime());
+    return rs.rows.map((r) => ({ artifact, registryHash: r.get('registry_hash') as string, publishedAt: (r.get('published_at') as Date).getTime() }));
+  }
+
+  async prunePublications(artifact: string, keep: number): Promise<number> {
+    // The clustering keys only (newest first), not the contents.
+    const times = (await this.listPublications(artifact)).map((p) => p.publishedAt);
     const before = pruneBefore(times, keep);
     if (before === null) return 0;
     // One range tombstone at the partition's old end: the newest rows, read first, never meet it.

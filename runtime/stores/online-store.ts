@@ -67,6 +67,8 @@ export interface OnlineStore {
    * removed; none when nothing was ever published.
    */
   prunePublications(artifact: string, keep: number): Promise<number>;
+  /** Every publication of an artifact, newest first, without JSON; none when nothing was published. */
+  listPublications(artifact: string): Promise<Publication[]>;
   /** The newest publication of an artifact (with its JSON when `withJson`), or null if none. */
   newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null>;
   /** Cheap reachability check for readiness probes. */

@@ -269,12 +269,16 @@ export class SqliteStore implements OnlineStore {
     return true;
   }
 
+  async listPublications(artifact: string): Promise<Publication[]> {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
+    if (!exists) return [];
+    return (this.db.prepare(`SELECT published_at, registry_hash FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC, registry_hash`).all(artifact) as { published_at: number | bigint; registry_hash: string }[])
+      .map((r) => ({ artifact, registryHash: r.registry_hash, publishedAt: Number(r.published_at) }));
+  }
+
   async prunePublications(artifact: string, keep: number): Promise<number> {
     if (this.options.readonly) throw new Error('palette: prune publications of a read-only SQLite store');
-    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
-    if (!exists) return 0;
-    const times = (this.db.prepare(`SELECT published_at FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC`).all(artifact) as { published_at: number | bigint }[])
-      .map((r) => Number(r.published_at));
+    const times = (await this.listPublications(artifact)).map((p) => p.publishedAt);
     const before = pruneBefore(times, keep);
     if (before === null) return 0;
     return this.db.prepare(`DELETE FROM ${PUBLISHED_TABLE} WHERE artifact = ? AND published_at < ?`).run(artifact, before).changes;

@@ -139,6 +139,22 @@ test('apply publishes the serving manifest; serve --manifest store follows it', 
   assert.doesNotMatch(metrics, new RegExp(`registry_hash="${hash1}"`), 'one series: the manifest served now');
   assert.match(metrics, /palette_sidecar_manifest_swaps_total 1/);
 
+  // An unchanged build still trims a history longer than asked: two older rows, one per artifact.
+  const db = new SqliteStore({ path: join(repo, 'data', 'online.db') });
+  await db.publish('serving-manifest', 'older', '{}', 1000);
+  await db.publish('registry', 'older', '{}', 1000);
+  await db.close();
+  const trimDry = palette(['apply', '--online-only', '--keep-publications', '1', '--dry-run']);
+  assert.equal(trimDry.code, 0, trimDry.err);
+  assert.match(trimDry.out, /^would remove 2 publication\(s\) older than the newest 1 of each artifact$/m);
+  const trim = palette(['apply', '--online-only', '--keep-publications', '1']);
+  assert.match(trim.out, /^remove 2 publication\(s\) older than the newest 1 of each artifact$/m);
+  assert.doesNotMatch(palette(['apply', '--online-only', '--keep-publications', '1']).out, /remove/, 'nothing left to remove');
+  const check = new SqliteStore({ path: join(repo, 'data', 'online.db'), readonly: true });
+  assert.deepEqual((await check.listPublications('serving-manifest')).map((p) => p.registryHash), [hash2]);
+  await check.close();
+  assert.equal(((await (await fetch(`${url}/v1/catalog`)).json()) as { registryHash: string }).registryHash, hash2, 'still serving the newest');
+
   // The catalog of what is applied: the new model, in the terminal and in the running ui.
   const shown = palette(['catalog', 'show', 'eta_v9', '--published']);
   assert.equal(shown.code, 0, shown.err);

@@ -72,6 +72,10 @@ export class FakeStore implements OnlineStore {
     return true;
   }
 
+  async listPublications(artifact: string): Promise<Publication[]> {
+    return this.publications.filter((x) => x.artifact === artifact).reverse().map((p) => ({ artifact: p.artifact, registryHash: p.registryHash, publishedAt: p.publishedAt }));
+  }
+
   async prunePublications(artifact: string, keep: number): Promise<number> {
     const before = pruneBefore(this.publications.filter((x) => x.artifact === artifact).map((x) => x.publishedAt).reverse(), keep);
     if (before === null) return 0;

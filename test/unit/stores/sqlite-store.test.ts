@@ -126,9 +126,12 @@ test('a read-only store (the sidecar) sees committed writes of another connectio
 
 test('prunePublications keeps the newest N of one artifact, leaves the others, and removes nothing when nothing was published', withStore(async (store) => {
   assert.equal(await store.prunePublications('serving-manifest', 2), 0, 'no table yet');
+  assert.deepEqual(await store.listPublications('serving-manifest'), []);
   for (let i = 1; i <= 5; i++) assert.equal(await store.publish('serving-manifest', `h${i}`, `{"v":${i}}`, i * 1000), true);
   await store.publish('registry', 'h5', '{}', 5000);
+  assert.deepEqual((await store.listPublications('serving-manifest')).map((p) => [p.registryHash, p.publishedAt]), [['h5', 5000], ['h4', 4000], ['h3', 3000], ['h2', 2000], ['h1', 1000]]);
   assert.equal(await store.prunePublications('serving-manifest', 2), 3);
+  assert.deepEqual((await store.listPublications('serving-manifest')).map((p) => p.registryHash), ['h5', 'h4']);
   assert.equal(await store.prunePublications('serving-manifest', 2), 0, 'already pruned');
   assert.deepEqual(await store.newestPublication('serving-manifest', true), { artifact: 'serving-manifest', registryHash: 'h5', publishedAt: 5000, json: '{"v":5}' });
   assert.equal(await store.prunePublications('serving-manifest', 1), 1);
