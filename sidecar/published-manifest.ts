@@ -10,7 +10,7 @@
  * manifest and is logged, with the number of failed looks since the last success; the
  * sidecar never stops serving for it.
  */
-import { type Publication, SERVING_MANIFEST_ARTIFACT } from '../runtime/stores/published.js';
+import { type Publication, SERVING_MANIFEST_ARTIFACT, newestPublished } from '../runtime/stores/published.js';
 import type { OnlineStore } from '../runtime/stores/online-store.js';
 import { UserError } from '../runtime/errors.js';
 import type { FeatureService } from './feature-service.js';
@@ -24,23 +24,16 @@ export interface FollowerLog {
 
 /** The newest published serving manifest as a catalog; a UserError if there is none. */
 export async function loadPublishedCatalog(store: OnlineStore): Promise<{ catalog: ServingCatalog; publication: Publication }> {
-  const p = await store.newestPublication(SERVING_MANIFEST_ARTIFACT, true);
+  const p = await newestPublished(store, SERVING_MANIFEST_ARTIFACT);
   if (!p) {
     throw new UserError(`no serving manifest is published in the online store (${store.kind})`,
       'run `palette apply` (it publishes the manifest of the current build), or serve the build folder\'s manifest (--manifest PATH)');
   }
-  return { catalog: catalogOf(p), publication: p };
+  return { catalog: catalogOf(p), publication: p.publication };
 }
 
-function catalogOf(p: Publication): ServingCatalog {
-  const where = `the serving manifest published in the online store at ${new Date(p.publishedAt).toISOString()} (registry ${p.registryHash})`;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(p.json ?? '');
-  } catch (e) {
-    throw new UserError(`${where} is not valid JSON: ${(e as Error).message}`);
-  }
-  return new ServingCatalog(checkManifest(raw, where));
+function catalogOf({ publication: p, value }: { publication: Publication; value: unknown }): ServingCatalog {
+  return new ServingCatalog(checkManifest(value, `the serving manifest published in the online store at ${new Date(p.publishedAt).toISOString()} (registry ${p.registryHash})`));
 }
 
 export class ManifestFollower {
@@ -85,18 +78,16 @@ export class ManifestFollower {
 
   private async look(): Promise<void> {
     try {
-      const newest = await this.service.store.newestPublication(SERVING_MANIFEST_ARTIFACT, false);
-      if (newest && newest.registryHash !== this.served) {
-        const full = await this.service.store.newestPublication(SERVING_MANIFEST_ARTIFACT, true);
-        if (full) {
-          const catalog = catalogOf(full);
-          const before = this.served;
-          this.service.replaceCatalog(catalog);
-          this.served = full.registryHash;
-          this.log.info({ from: before, to: full.registryHash, publishedAt: new Date(full.publishedAt).toISOString(), models: catalog.summary().models.length },
-            'serving a newer published manifest');
-          this.events.swapped?.(full);
-        }
+      const next = await newestPublished(this.service.store, SERVING_MANIFEST_ARTIFACT, this.served);
+      if (next) {
+        const full = next.publication;
+        const catalog = catalogOf(next);
+        const before = this.served;
+        this.service.replaceCatalog(catalog);
+        this.served = full.registryHash;
+        this.log.info({ from: before, to: full.registryHash, publishedAt: new Date(full.publishedAt).toISOString(), models: catalog.summary().models.length },
+          'serving a newer published manifest');
+        this.events.swapped?.(full);
       }
       this.failures = 0;
     } catch (e) {

@@ -100,10 +100,14 @@ export function openFeatureService(config: PaletteConfig, o: ServingOverrides = 
  */
 export async function openFeatureServiceFor(config: PaletteConfig, o: ServingOverrides = {}): Promise<FeatureService> {
   if (!manifestFromStore(config, o)) return openFeatureService(config, o);
-  const store = openOnlineStore(config.online, { readonly: true });
+  const { store, loaded } = await openPublished(config);
+  return new FeatureService(loaded.catalog, store, serviceOptions(config, o));
+}
+
+/** The online store (read-only, or `store`) and the newest serving manifest published in it; the store is closed again if that fails. */
+async function openPublished(config: PaletteConfig, store = openOnlineStore(config.online, { readonly: true })) {
   try {
-    const { catalog } = await loadPublishedCatalog(store);
-    return new FeatureService(catalog, store, serviceOptions(config, o));
+    return { store, loaded: await loadPublishedCatalog(store) };
   } catch (e) {
     await store.close();
     throw e;
@@ -123,14 +127,7 @@ export async function openSidecarFromStore(config: PaletteConfig, o: ServingOver
   const server = serverOptions(config, o);
   const refreshMs = o.manifestRefreshMs ?? config.serving.manifestRefreshMs;
   if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new UserError(`serving.manifestRefreshMs must be a whole number >= 0, not ${refreshMs}`);
-  const store = deps.store ?? openOnlineStore(config.online, { readonly: true });
-  let loaded: Awaited<ReturnType<typeof loadPublishedCatalog>>;
-  try {
-    loaded = await loadPublishedCatalog(store);
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
+  const { store, loaded } = await openPublished(config, deps.store);
   const metrics = new SidecarMetrics({ defaultMetrics: true });
   const service = new FeatureService(loaded.catalog, store, serviceOptions(config, o), metrics, log);
   metrics.setManifest(loaded.publication.registryHash, 'store');

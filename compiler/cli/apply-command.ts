@@ -22,7 +22,7 @@ import type { Registry } from '../ir/ir.js';
 import { createOfflineTableHql } from '../targets/hive-ddl-target.js';
 import { runtimeGroup } from '../targets/runtime-group.js';
 import { servingManifest } from '../targets/serving-manifest-target.js';
-import { PUBLICATIONS_KEPT, REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT, pruneBefore } from '../../runtime/stores/published.js';
+import { PUBLICATIONS_KEPT, PUBLISHED_ARTIFACTS, REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT, prunedCount } from '../../runtime/stores/published.js';
 import { hiveType } from '../targets/type-mapping.js';
 import { cassandraColumnConflicts, cassandraTable } from '../../runtime/stores/cql.js';
 import { compileOrExit } from './compile-commands.js';
@@ -203,15 +203,11 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
     say(`unchanged: registry ${hash} and its serving manifest are the ones published in the online store`);
     // Nothing to publish, but the history may be longer than asked (a lower --keep-publications).
     let excess = 0;
-    for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) {
-      const times = (await store.listPublications(a)).map((p) => p.publishedAt);
-      const before = pruneBefore(times, keep);
-      if (before !== null) excess += times.filter((t) => t < before).length;
-    }
+    for (const a of PUBLISHED_ARTIFACTS) excess += prunedCount((await store.listPublications(a)).map((p) => p.publishedAt), keep);
     if (excess > 0) {
       steps.push({
         what: `remove ${excess} publication(s) older than the newest ${keep} of each artifact`,
-        run: async () => { for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) await store.prunePublications(a, keep); },
+        run: async () => { for (const a of PUBLISHED_ARTIFACTS) await store.prunePublications(a, keep); },
       });
     }
   } else {
@@ -224,7 +220,7 @@ async function planCassandra(registry: Registry, online: import('../../runtime/c
         await store.publish(SERVING_MANIFEST_ARTIFACT, hash, JSON.stringify(manifest), at);
         // Then the history, bounded: the newest `keep` of each artifact stay.
         let removed = 0;
-        for (const a of [SERVING_MANIFEST_ARTIFACT, REGISTRY_ARTIFACT]) removed += await store.prunePublications(a, keep);
+        for (const a of PUBLISHED_ARTIFACTS) removed += await store.prunePublications(a, keep);
         if (removed > 0) say(`removed ${removed} publication(s) older than the newest ${keep} of each artifact`);
       },
     });

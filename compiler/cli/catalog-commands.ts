@@ -10,7 +10,7 @@ import { configFor } from '../project/repository.js';
 import { REGISTRY_FILE } from '../targets/registry-target.js';
 import type { PaletteConfig } from '../../runtime/config/palette-config.js';
 import type { OnlineStore } from '../../runtime/stores/online-store.js';
-import { REGISTRY_ARTIFACT } from '../../runtime/stores/published.js';
+import { REGISTRY_ARTIFACT, newestPublished } from '../../runtime/stores/published.js';
 import { compileOrExit, readRegistry } from './compile-commands.js';
 
 /** The compiled registry (build/registry.json), or the definitions compiled now if there is none; with --published, the one `palette apply` published. */
@@ -42,17 +42,14 @@ class PublishedRegistry {
 
   /** The newest one; with `ifNot`, null when the newest has that hash (nothing new to read). */
   async newest(ifNot?: string): Promise<{ registry: Registry; hash: string } | null> {
-    if (ifNot !== undefined && (await this.store.newestPublication(REGISTRY_ARTIFACT, false))?.registryHash === ifNot) return null;
-    const p = await this.store.newestPublication(REGISTRY_ARTIFACT, true);
-    if (!p) throw new UserError(`no registry is published in the online store (${this.where})`, 'run `palette apply` to publish the current build');
-    let registry: Registry;
-    try {
-      registry = JSON.parse(p.json!) as Registry;
-    } catch (e) {
-      throw new UserError(`the registry ${p.registryHash} published in the online store (${this.where}) is not valid JSON: ${(e as Error).message}`);
+    const p = await newestPublished(this.store, REGISTRY_ARTIFACT, ifNot);
+    if (!p) {
+      if (ifNot !== undefined) return null; // the newest is the one already read (or none is left: keep it)
+      throw new UserError(`no registry is published in the online store (${this.where})`, 'run `palette apply` to publish the current build');
     }
+    const registry = p.value as Registry;
     if (registry.irVersion !== 1) throw new UserError(`the registry published in the online store (${this.where}) was written by an incompatible Palette (IR version ${String(registry.irVersion)})`);
-    return { registry, hash: p.registryHash };
+    return { registry, hash: p.publication.registryHash };
   }
 
   close(): Promise<void> {

@@ -35,7 +35,7 @@ import { UserError } from '../errors.js';
 import { TILES_MAP_COLUMN, cassandraColumnConflicts, cassandraTable, createKeyspaceCql, createTableCql, tableComment } from './cql.js';
 import { type HopCodec, tileCodecs } from './tile-codec.js';
 import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
-import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication, pruneBefore } from './published.js';
+import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication, pruneBefore, prunedCount } from './published.js';
 
 const { types } = cassandra;
 const LONG: PalType = { kind: 'scalar', name: 'long', nullable: true };
@@ -367,14 +367,8 @@ export class CassandraStore implements OnlineStore {
 
   async listPublications(artifact: string): Promise<Publication[]> {
     await this.connect();
-    let rs: cassandra.types.ResultSet;
-    try {
-      rs = await this.client.execute(`SELECT published_at, registry_hash FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ?`, [artifact], { prepare: true, consistency: this.consistency, fetchSize: 100_000 });
-    } catch (e) {
-      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return [];
-      throw e;
-    }
-    return rs.rows.map((r) => ({ artifact, registryHash: r.get('registry_hash') as string, publishedAt: (r.get('published_at') as Date).getTime() }));
+    const rs = await this.readPublished(`SELECT published_at, registry_hash FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ?`, artifact, { prepare: true, consistency: this.consistency, fetchSize: 100_000 });
+    return (rs?.rows ?? []).map((r) => ({ artifact, registryHash: r.get('registry_hash') as string, publishedAt: (r.get('published_at') as Date).getTime() }));
   }
 
   async prunePublications(artifact: string, keep: number): Promise<number> {
@@ -384,26 +378,28 @@ export class CassandraStore implements OnlineStore {
     if (before === null) return 0;
     // One range tombstone at the partition's old end: the newest rows, read first, never meet it.
     await this.client.execute(`DELETE FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ? AND published_at < ?`, [artifact, new Date(before)], { prepare: true, consistency: this.consistency });
-    return times.filter((t) => t < before).length;
+    return prunedCount(times, keep);
   }
 
   async newestPublication(artifact: string, withJson: boolean, opts?: ReadOptions): Promise<Publication | null> {
     await this.connect();
-    let rs: cassandra.types.ResultSet;
-    try {
-      rs = await this.client.execute(`SELECT published_at, registry_hash${withJson ? ', content' : ''} FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ? LIMIT 1`, [artifact], this.execOptions(opts));
-    } catch (e) {
-      // Nothing was ever published to this keyspace (no table yet): no publication.
-      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return null;
-      throw e;
-    }
-    const r = rs.first();
+    const r = (await this.readPublished(`SELECT published_at, registry_hash${withJson ? ', content' : ''} FROM ${this.ks}.${PUBLISHED_TABLE} WHERE artifact = ? LIMIT 1`, artifact, this.execOptions(opts)))?.first();
     if (!r) return null;
     const registryHash = r.get('registry_hash') as string;
     return {
       artifact, registryHash, publishedAt: (r.get('published_at') as Date).getTime(),
       ...(withJson ? { json: decodePublication(r.get('content') as Buffer, `${artifact} ${registryHash} in ${this.ks}.${PUBLISHED_TABLE}`) } : {}),
     };
+  }
+
+  /** A read of an artifact's publications; null when nothing was ever published to this keyspace (no table, or no keyspace yet). */
+  private async readPublished(cql: string, artifact: string, options: cassandra.QueryOptions): Promise<cassandra.types.ResultSet | null> {
+    try {
+      return await this.client.execute(cql, [artifact], options);
+    } catch (e) {
+      if (/unconfigured table|Keyspace .* does not exist/i.test((e as Error).message)) return null;
+      throw e;
+    }
   }
 
   async ping(opts?: ReadOptions): Promise<void> {

@@ -11,11 +11,15 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
+import type { OnlineStore } from './online-store.js';
 
 /** The artifact name of the serving manifest. */
 export const SERVING_MANIFEST_ARTIFACT = 'serving-manifest';
 /** The artifact name of the registry (build/registry.json). */
 export const REGISTRY_ARTIFACT = 'registry';
+
+/** What `palette apply` publishes, registry first (a sidecar that sees a manifest finds its registry). */
+export const PUBLISHED_ARTIFACTS = [REGISTRY_ARTIFACT, SERVING_MANIFEST_ARTIFACT] as const;
 
 /** Publications of each artifact `palette apply` keeps by default (--keep-publications). */
 export const PUBLICATIONS_KEPT = 20;
@@ -27,6 +31,31 @@ export const PUBLICATIONS_KEPT = 20;
 export function pruneBefore(newestFirst: readonly number[], keep: number): number | null {
   if (!Number.isSafeInteger(keep) || keep < 1) throw new Error(`palette: keep at least 1 publication, not ${keep}`);
   return newestFirst.length > keep ? newestFirst[keep - 1] : null;
+}
+
+/** How many of these publication times (newest first) pruning to `keep` removes. */
+export function prunedCount(newestFirst: readonly number[], keep: number): number {
+  const before = pruneBefore(newestFirst, keep);
+  return before === null ? 0 : newestFirst.filter((t) => t < before).length;
+}
+
+/**
+ * The newest publication of `artifact` with its JSON parsed (a UserError that names it when
+ * the JSON does not parse). Null when nothing is published, or when the newest has the hash
+ * `ifNot`: then only its small row is read, which is how followers look for a newer one.
+ */
+export async function newestPublished(store: Pick<OnlineStore, 'newestPublication'>, artifact: string, ifNot?: string): Promise<{ publication: Publication; value: unknown } | null> {
+  if (ifNot !== undefined) {
+    const head = await store.newestPublication(artifact, false);
+    if (head === null || head.registryHash === ifNot) return null;
+  }
+  const publication = await store.newestPublication(artifact, true);
+  if (publication === null) return null;
+  try {
+    return { publication, value: JSON.parse(publication.json ?? '') };
+  } catch (e) {
+    throw new UserError(`the ${artifact} published in the online store at ${new Date(publication.publishedAt).toISOString()} (registry ${publication.registryHash}) is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** Table (SQLite) or table in the keyspace (Cassandra) holding the publications. */

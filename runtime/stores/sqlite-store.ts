@@ -270,8 +270,7 @@ export class SqliteStore implements OnlineStore {
   }
 
   async listPublications(artifact: string): Promise<Publication[]> {
-    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
-    if (!exists) return [];
+    if (!this.hasPublications()) return [];
     return (this.db.prepare(`SELECT published_at, registry_hash FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC, registry_hash`).all(artifact) as { published_at: number | bigint; registry_hash: string }[])
       .map((r) => ({ artifact, registryHash: r.registry_hash, publishedAt: Number(r.published_at) }));
   }
@@ -285,9 +284,7 @@ export class SqliteStore implements OnlineStore {
   }
 
   async newestPublication(artifact: string, withJson: boolean): Promise<Publication | null> {
-    // A store nothing was published to has no table (and a read-only one cannot make it).
-    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE);
-    if (!exists) return null;
+    if (!this.hasPublications()) return null;
     const row = this.db.prepare(`SELECT published_at, registry_hash${withJson ? ', content' : ''} FROM ${PUBLISHED_TABLE} WHERE artifact = ? ORDER BY published_at DESC, registry_hash LIMIT 1`)
       .get(artifact) as { published_at: number | bigint; registry_hash: string; content?: Buffer } | undefined;
     if (!row) return null;
@@ -296,6 +293,11 @@ export class SqliteStore implements OnlineStore {
       artifact, registryHash: row.registry_hash, publishedAt,
       ...(withJson ? { json: decodePublication(row.content!, `${artifact} ${row.registry_hash} in ${this.options.path}`) } : {}),
     };
+  }
+
+  /** A store nothing was published to has no publications table (and a read-only one cannot make it). */
+  private hasPublications(): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PUBLISHED_TABLE) !== undefined;
   }
 
   async ping(): Promise<void> {
