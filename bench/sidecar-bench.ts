@@ -3,7 +3,7 @@
  *
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop] [--socket]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop] [--proxy] [--proxy-service] [--socket]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -49,6 +49,15 @@
  * two processes on the same CPUs. Its tail is the part of the sidecar's that the hop brings
  * whatever the sidecar does inside.
  *
+ * --proxy adds, to each one-entity load, a run of the same generator at the same rate, on the
+ * same CPUs, against bench/lib/read-proxy.ts instead of the sidecar: node:http plus the raw
+ * client's three reads and nothing else (no framework, decoding, merge or features). It is the
+ * floor of any HTTP sidecar over cassandra-driver sharing its client's core: what the hop and
+ * the driver cost in a second process, whatever the sidecar does inside. --proxy-service adds a
+ * run against the same node:http handler around the sidecar's FeatureService (checks, reads,
+ * decoding, merge, features, JSON) without fastify, metrics or logging: between the two, the
+ * cost of Palette's read path; between it and the sidecar, that of the framework and metrics.
+ *
  * A load given more than once (--rates 2000,2000,2000,2000) is also reported pooled: every
  * latency of its sidecar runs against every latency of its raw runs. The goals use the pooled
  * figures when there are any.
@@ -73,6 +82,7 @@ import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { type Pinning, pinServerApart, setAffinity } from './lib/cpu-pinning.js';
 import { HttpLoadClient } from './lib/http-load-client.js';
+import type { ReadProxyConfig } from './lib/read-proxy.js';
 import { jvmFlags, machineCpuJiffies, processCpuMs, processTimesMs, selfCpuMs, servicePid, stealPercent, threadSplitMs } from './lib/process-cpu.js';
 import { percentile, writeResults } from './lib/results.js';
 
@@ -90,6 +100,10 @@ const PIN = process.argv.includes('--pin');
 const SOCKET = process.argv.includes('--socket');
 /** Also measure GET /healthz through the same sidecar at each one-entity rate: the HTTP hop alone. */
 const HOP = process.argv.includes('--hop');
+/** Also measure bench/lib/read-proxy.ts at each one-entity rate: HTTP + the three reads, nothing else. */
+const PROXY = process.argv.includes('--proxy');
+/** ... and HTTP + the sidecar's FeatureService, without fastify and metrics. */
+const PROXY_SERVICE = process.argv.includes('--proxy-service');
 /** With --pin: in the sidecar runs, the sidecar alone on the clients' CPU and the load generator on Cassandra's. */
 const SIDECAR_CORE = process.argv.includes('--sidecar-core');
 const BATCH = 100;
@@ -243,6 +257,21 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   return { child, port };
 }
 
+/** bench/lib/read-proxy.ts in its own process; resolves with its port. */
+async function startProxy(cfg: ReadProxyConfig): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/read-proxy.ts'), JSON.stringify(cfg)], {
+    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d; const m = /listening (\d+)/.exec(out); if (m) resolve(Number(m[1])); });
+    child.stderr!.on('data', (d: Buffer) => { err += d; });
+    child.once('exit', (code) => reject(new Error(`read proxy exited with ${code}: ${err}`)));
+  });
+  return { child, port };
+}
+
 /** The sidecar's /metrics as series → value (text format, one sample per line). */
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -333,6 +362,11 @@ async function main(): Promise<void> {
     const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
     return { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
   });
+  // The stripped-down servers of bench/lib/read-proxy.ts, each with the body it is sent.
+  const proxies: { name: 'readProxy' | 'serviceProxy'; label: string; cfg: ReadProxyConfig; body: () => string }[] = [
+    ...(PROXY ? [{ name: 'readProxy' as const, label: 'read proxy (HTTP + reads)', cfg: { mode: 'reads' as const, host, port: cport, reads: reads.map((r) => r.cql) }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),
+    ...(PROXY_SERVICE ? [{ name: 'serviceProxy' as const, label: 'service proxy (HTTP + FeatureService)', cfg: { mode: 'service' as const, config: join(work, 'palette.yaml'), deadlineMs: DEADLINE_MS }, body: () => JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }) }] : []),
+  ];
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
 
@@ -411,8 +445,38 @@ async function main(): Promise<void> {
     }
     await stopSidecar();
     const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
+    // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
+    const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
+    for (const px of entities === 1 ? proxies : []) {
+      const server = await startProxy(px.cfg);
+      const exited = new Promise<void>((r) => server.child.once('exit', () => r()));
+      try {
+        if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
+        const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
+        const send = async () => {
+          const res = await client.post('/', px.body());
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+          if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
+        };
+        try {
+          await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
+          const p0 = processTimesMs(server.child.pid);
+          const result = await runOpenLoop(send, opts);
+          const p1 = processTimesMs(server.child.pid);
+          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
+        } finally {
+          client.close();
+        }
+      } finally {
+        server.child.kill('SIGTERM');
+        const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
     line(`sidecar ${label}`, s);
     if (hop) line(`  hop only (GET /healthz)`, hop);
+    for (const px of proxies) { const m = stripped[px.name]; if (m) line(`  ${px.label}`, m.result); }
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     if (pinning && SIDECAR_CORE) setAffinity(process.pid, pinning.clients); // the raw client as in every raw run
@@ -425,9 +489,11 @@ async function main(): Promise<void> {
     const cassCpuRawUs = perRequest(c1, processCpuMs(cassPid), r.sent);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
-    console.log(`  p99 sidecar / raw = ${ratio}; CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, raw: r, p99Ratio: ratio,
-      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
+    const strippedRatio = (k: 'readProxy' | 'serviceProxy') => { const m = stripped[k]; return m ? Math.round((m.result.p99 / r.p99) * 100) / 100 : null; };
+    const strippedText = proxies.filter((px) => stripped[px.name]).map((px) => ` p99 ${px.name} / raw = ${strippedRatio(px.name)} (its process ${stripped[px.name]!.cpuUs} µs CPU per request);`).join('');
+    console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), raw: r, p99Ratio: ratio,
+      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
   };
   try {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
@@ -444,21 +510,24 @@ async function main(): Promise<void> {
   for (const label of new Set(runs.map((r) => r.label as string))) {
     const same = runs.filter((r) => r.label === label) as { sidecar: OpenLoopResult; raw: OpenLoopResult; p99Ratio: number; rate: number; entitiesPerRequest: number }[];
     if (same.length < 2) continue;
-    const pool = (k: 'sidecar' | 'raw' | 'hopOnly') => same.flatMap((r) => (r as unknown as Record<string, OpenLoopResult | null>)[k]?.latenciesMs ?? []).sort((a, b) => a - b);
+    const pool = (k: 'sidecar' | 'raw' | 'hopOnly' | 'readProxy' | 'serviceProxy') => same.flatMap((r) => (r as unknown as Record<string, OpenLoopResult | null>)[k]?.latenciesMs ?? []).sort((a, b) => a - b);
     const q = (xs: number[]) => ({ p50: round3(percentile(xs, 50)), p99: round3(percentile(xs, 99)), p999: round3(percentile(xs, 99.9)), n: xs.length });
     const sc = q(pool('sidecar'));
     const rw = q(pool('raw'));
     const hopLat = pool('hopOnly');
     const hp = hopLat.length > 0 ? q(hopLat) : null;
+    const pooledOf = (k: 'readProxy' | 'serviceProxy') => { const xs = pool(k); return xs.length > 0 ? q(xs) : null; };
+    const px = pooledOf('readProxy');
+    const sp = pooledOf('serviceProxy');
     const ratios = same.map((r) => r.p99Ratio).sort((a, b) => a - b);
-    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, hopOnly: hp, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
+    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, hopOnly: hp, readProxy: px, readProxyP99Ratio: px ? Math.round((px.p99 / rw.p99) * 100) / 100 : null, serviceProxy: sp, serviceProxyP99Ratio: sp ? Math.round((sp.p99 / rw.p99) * 100) / 100 : null, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
     pooled.push(entry);
-    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms;${hp ? ` hop only p50 ${hp.p50} p99 ${hp.p99} p99.9 ${hp.p999} ms;` : ''} p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
+    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms;${hp ? ` hop only p50 ${hp.p50} p99 ${hp.p99} p99.9 ${hp.p999} ms;` : ''}${px ? ` read proxy p50 ${px.p50} p99 ${px.p99} p99.9 ${px.p999} ms (p99 ratio ${entry.readProxyP99Ratio});` : ''}${sp ? ` service proxy p50 ${sp.p50} p99 ${sp.p99} p99.9 ${sp.p999} ms (p99 ratio ${entry.serviceProxyP99Ratio});` : ''} p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
   }
   const pooled2000 = pooled.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1);
   const at2000 = (pooled2000 ?? runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1)) as { sidecar: { p99: number }; p99Ratio: number } | undefined;
   const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25, from: pooled2000 ? 'pooled runs' : 'one run' } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${SOCKET ? ' --socket' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,

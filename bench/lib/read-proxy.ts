@@ -1,0 +1,85 @@
+/**
+ * Two stripped-down HTTP servers for bench/sidecar-bench.ts, to split the sidecar's cost:
+ *
+ * - `reads` (--proxy): the least an HTTP sidecar over cassandra-driver can do. A node:http
+ *   server that, per POST, parses the JSON body, runs the given prepared reads for its first
+ *   entity through one cassandra-driver client with the raw client's settings (the Cassandra
+ *   store's: token-aware, LOCAL_ONE, one connection, prepared), waits for all of them, and
+ *   answers with the row counts. No framework, validation, tile decoding, merge, features,
+ *   metrics or logging: a floor, not a product. Its latency, from the same generator on the
+ *   same CPUs as the sidecar's, is what the HTTP hop plus the driver's reads cost in a second
+ *   process sharing the client's core. If even this misses a goal against the raw client, no
+ *   sidecar built from these parts on this layout can meet it, whatever it does inside.
+ * - `service` (--proxy-service): the same node:http handler around the sidecar's own
+ *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
+ *   JSON) built from the bench's palette.yaml, without fastify, metrics or logging. Against
+ *   `reads` it prices Palette's read path; against the sidecar, the HTTP framework and metrics.
+ *
+ * Child process: argv[2] is a JSON ReadProxyConfig; it prints `listening <port>` on stdout
+ * once it answers, and ends on SIGTERM.
+ */
+import { createServer } from 'node:http';
+import cassandra from 'cassandra-driver';
+import { loadConfig } from '../../runtime/config/palette-config.js';
+import { openFeatureService } from '../../sidecar/sidecar-setup.js';
+
+export type ReadProxyConfig =
+  /** reads: prepared SELECTs with one `?`, the entity key. */
+  | { readonly mode: 'reads'; readonly host: string; readonly port: number; readonly reads: readonly string[] }
+  /** config: a palette.yaml whose build and online store the FeatureService uses. */
+  | { readonly mode: 'service'; readonly config: string; readonly deadlineMs: number };
+
+/** The answer to one parsed body: a JSON text, or an Error for a 503. */
+type Answer = (body: unknown) => Promise<string>;
+
+async function readsAnswer(cfg: Extract<ReadProxyConfig, { mode: 'reads' }>): Promise<{ answer: Answer; close: () => Promise<void> }> {
+  const client = new cassandra.Client({
+    contactPoints: [`${cfg.host}:${cfg.port}`], localDataCenter: 'datacenter1',
+    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
+    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
+    encoding: { map: Map },
+  });
+  await client.connect();
+  return {
+    answer: async (body) => {
+      const key = (body as { entities: Record<string, string>[] }).entities[0].driver_id;
+      const rss = await Promise.all(cfg.reads.map((cql) => client.execute(cql, [key], { prepare: true })));
+      return JSON.stringify({ rows: rss.map((rs) => rs.rowLength) });
+    },
+    close: () => client.shutdown(),
+  };
+}
+
+async function serviceAnswer(cfg: Extract<ReadProxyConfig, { mode: 'service' }>): Promise<{ answer: Answer; close: () => Promise<void> }> {
+  const service = openFeatureService(loadConfig(cfg.config), { deadlineMs: cfg.deadlineMs });
+  await service.ping(5000); // connected before the first request, as `palette serve` is
+  return { answer: async (body) => JSON.stringify(await service.handle(body)), close: () => service.store.close() };
+}
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2]) as ReadProxyConfig;
+  const { answer, close } = cfg.mode === 'reads' ? await readsAnswer(cfg) : await serviceAnswer(cfg);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch (e) {
+        res.writeHead(400).end(String(e));
+        return;
+      }
+      answer(body).then(
+        (out) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out); },
+        (e: Error) => { res.writeHead(503).end(e.message); },
+      );
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as { port: number }).port}`));
+  process.once('SIGTERM', () => { server.close(); server.closeAllConnections(); void close().then(() => process.exit(0)); });
+}
+
+await main();
