@@ -1,7 +1,10 @@
 /**
  * The sidecar's read path in one process, without HTTP: CPU and heap allocation per request
  * of FeatureService (store reads through cassandra-driver, tile decoding, merge, features,
- * the answer's JSON), one request at a time. Where bench/sidecar-bench.ts measures latency
+ * the answer's JSON), one request at a time; and, in passes alternating with those, the same
+ * three partition reads through a bare cassandra-driver client with the store's settings
+ * (prepared, token-aware, LOCAL_ONE, one connection, maps as ES Maps), so that the difference
+ * is Palette's own share of a request. Where bench/sidecar-bench.ts measures latency
  * under load, this measures the work a request costs, which is what the sidecar's tail at a
  * given rate grows with (CPU shared with its clients, and young-generation GCs: every
  * scavenge stops the requests in flight, and their number grows with bytes allocated).
@@ -20,7 +23,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import cassandra from 'cassandra-driver';
 import { loadConfig } from '../runtime/config/palette-config.js';
+import { cassandraTable } from '../runtime/stores/cql.js';
+import type { ServingManifest } from '../runtime/contracts/manifest.js';
 import { openFeatureService } from '../sidecar/sidecar-setup.js';
 import { percentile, writeResults } from './lib/results.js';
 
@@ -44,24 +50,51 @@ async function main(): Promise<void> {
     if (res.results[0].statuses['trip_stats.trips_7d'] !== 'ok') throw new Error(`request ${i}: ${JSON.stringify(res.results[0].groups)}`);
     return JSON.stringify(res).length;
   };
+  // The same partitions through the driver alone (as bench/sidecar-bench.ts's raw client).
+  const manifest = JSON.parse(readFileSync(join(work, 'build', 'serving-manifest.json'), 'utf8')) as ServingManifest;
+  const config = loadConfig(join(work, 'palette.yaml'));
+  const cas = config.online.cassandra;
+  const raw = new cassandra.Client({
+    contactPoints: [...cas.contactPoints], localDataCenter: cas.localDataCenter,
+    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(cas.localDataCenter)) },
+    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
+    encoding: { map: Map },
+  });
+  const reads = manifest.groups.map((g) => {
+    const t = cassandraTable(g.layout.online);
+    const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
+    return `SELECT ${cols} FROM ${cas.keyspace}.${t.table} WHERE ${t.partitionKey.map((c) => `${c.name} = ?`).join(' AND ')}`;
+  });
+  const rawOne = async (i: number) => {
+    const rss = await Promise.all(reads.map((q) => raw.execute(q, [driverId(i * 7919)], { prepare: true })));
+    if (rss[0].rowLength === 0) throw new Error(`raw read ${i}: no rows`);
+  };
   try {
     let bytes = 0;
     for (let i = 0; i < 3000; i++) bytes = await one(i); // warm-up: JIT, connection, prepared statements
+    for (let i = 0; i < 3000; i++) await rawOne(i);
 
-    // CPU per request, five passes of REQUESTS / 5.
+    // CPU per request, five passes of REQUESTS / 5 each, the service's and the raw reads' in turn.
     const pass = Math.max(1, Math.floor(REQUESTS / 5));
     const cpuUs: number[] = [];
     const wallUs: number[] = [];
-    for (let p = 0; p < 5; p++) {
+    const rawCpuUs: number[] = [];
+    const timed = async (fn: (i: number) => Promise<unknown>, from: number, cpu: number[], wall: number[] | null) => {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < pass; i++) await one(100_000 + p * pass + i);
+      for (let i = 0; i < pass; i++) await fn(from + i);
       const c = process.cpuUsage(c0);
-      cpuUs.push((c.user + c.system) / pass);
-      wallUs.push(((performance.now() - t0) * 1000) / pass);
+      cpu.push((c.user + c.system) / pass);
+      wall?.push(((performance.now() - t0) * 1000) / pass);
+    };
+    for (let p = 0; p < 5; p++) {
+      await timed(one, 100_000 + p * pass, cpuUs, wallUs);
+      await timed(rawOne, 100_000 + p * pass, rawCpuUs, null);
     }
     cpuUs.sort((a, b) => a - b);
     wallUs.sort((a, b) => a - b);
+    rawCpuUs.sort((a, b) => a - b);
 
     // Bytes allocated per request, by allocating function.
     const session = new Session();
@@ -88,16 +121,19 @@ async function main(): Promise<void> {
       answerBytes: bytes,
       cpuUsPerRequest: { median: Math.round(percentile(cpuUs, 50)), min: Math.round(cpuUs[0]), max: Math.round(cpuUs[4]) },
       wallUsPerRequest: { median: Math.round(percentile(wallUs, 50)) },
+      rawReadsCpuUsPerRequest: { median: Math.round(percentile(rawCpuUs, 50)), min: Math.round(rawCpuUs[0]), max: Math.round(rawCpuUs[4]) },
       bytesAllocatedPerRequest: Math.round(total / REQUESTS),
       topAllocationSites: top,
     };
     console.log(`CPU per request (reads, decoding, features, JSON; no HTTP): median ${figures.cpuUsPerRequest.median} µs (passes ${figures.cpuUsPerRequest.min}–${figures.cpuUsPerRequest.max}); wall ${figures.wallUsPerRequest.median} µs one at a time`);
+    console.log(`the same three reads through the driver alone: median ${figures.rawReadsCpuUsPerRequest.median} µs (passes ${figures.rawReadsCpuUsPerRequest.min}–${figures.rawReadsCpuUsPerRequest.max}): Palette's own share ${figures.cpuUsPerRequest.median - figures.rawReadsCpuUsPerRequest.median} µs`);
     console.log(`heap allocated per request: ${figures.bytesAllocatedPerRequest} bytes; top sites:`);
     for (const t of top) console.log(`${String(t.bytesPerRequest).padStart(9)}  ${t.site}`);
     const path = writeResults('serving-path', `node --import tsx bench/serving-path-bench.ts --requests ${REQUESTS} --top ${TOP}`, figures);
     console.log(`wrote ${path}`);
   } finally {
     await service.store.close();
+    await raw.shutdown();
   }
 }
 
