@@ -23,11 +23,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import cassandra from 'cassandra-driver';
 import { loadConfig } from '../runtime/config/palette-config.js';
-import { cassandraTable } from '../runtime/stores/cql.js';
 import type { ServingManifest } from '../runtime/contracts/manifest.js';
 import { openFeatureService } from '../sidecar/sidecar-setup.js';
+import { rawCassandraClient, rawReadStatements } from './lib/raw-cassandra.js';
 import { percentile, writeResults } from './lib/results.js';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
@@ -54,18 +53,8 @@ async function main(): Promise<void> {
   const manifest = JSON.parse(readFileSync(join(work, 'build', 'serving-manifest.json'), 'utf8')) as ServingManifest;
   const config = loadConfig(join(work, 'palette.yaml'));
   const cas = config.online.cassandra;
-  const raw = new cassandra.Client({
-    contactPoints: [...cas.contactPoints], localDataCenter: cas.localDataCenter,
-    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(cas.localDataCenter)) },
-    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
-    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
-    encoding: { map: Map },
-  });
-  const reads = manifest.groups.map((g) => {
-    const t = cassandraTable(g.layout.online);
-    const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
-    return `SELECT ${cols} FROM ${cas.keyspace}.${t.table} WHERE ${t.partitionKey.map((c) => `${c.name} = ?`).join(' AND ')}`;
-  });
+  const raw = rawCassandraClient(cas.contactPoints[0], cas.localDataCenter);
+  const reads = rawReadStatements(manifest.groups, cas.keyspace);
   const rawOne = async (i: number) => {
     const rss = await Promise.all(reads.map((q) => raw.execute(q, [driverId(i * 7919)], { prepare: true })));
     if (rss[0].rowLength === 0) throw new Error(`raw read ${i}: no rows`);

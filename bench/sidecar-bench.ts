@@ -77,11 +77,11 @@ import { servingManifest } from '../compiler/targets/serving-manifest-target.js'
 import type { ServingManifest } from '../runtime/contracts/manifest.js';
 import type { Row } from '../runtime/expr/index.js';
 import { CassandraStore } from '../runtime/stores/cassandra-store.js';
-import { cassandraTable } from '../runtime/stores/cql.js';
 import { tileRowsFor } from '../test/support/tile-rows.js';
 import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { type Pinning, pinServerApart, setAffinity } from './lib/cpu-pinning.js';
 import { HttpLoadClient } from './lib/http-load-client.js';
+import { rawCassandraClient, rawReadStatements } from './lib/raw-cassandra.js';
 import type { ReadProxyConfig } from './lib/read-proxy.js';
 import { jvmFlags, machineCpuJiffies, processCpuMs, processTimesMs, selfCpuMs, servicePid, stealPercent, threadSplitMs } from './lib/process-cpu.js';
 import { percentile, writeResults } from './lib/results.js';
@@ -346,22 +346,10 @@ async function main(): Promise<void> {
     await exited;
     clearTimeout(timer);
   };
-  const raw = new cassandra.Client({
-    contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1',
-    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
-    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
-    // The Cassandra store's driver settings (runtime/stores/cassandra-store.ts): one connection.
-    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
-    encoding: { map: Map },
-  });
+  // The floor: the store's driver settings and statements (bench/lib/raw-cassandra.ts).
+  const raw = rawCassandraClient(`${host}:${cport}`);
   await raw.connect();
-  // The same statements the Cassandra store runs (one partition each: the packed tile rows, or
-  // the value row), decoded by the driver; the raw client does not decode the tile blobs.
-  const reads = b.manifest.groups.map((g) => {
-    const t = cassandraTable(g.layout.online);
-    const cols = (g.kind === 'windowed' ? [...t.clustering, ...t.columns] : [...t.partitionKey, ...t.columns]).map((c) => c.name).join(', ');
-    return { cql: `SELECT ${cols} FROM ${KEYSPACE}.${t.table} WHERE driver_id = ?`, params: (k: string) => [k] };
-  });
+  const reads = rawReadStatements(b.manifest.groups, KEYSPACE).map((cql) => ({ cql, params: (k: string) => [k] }));
   // The stripped-down servers of bench/lib/read-proxy.ts, each with the body it is sent.
   const proxies: { name: 'readProxy' | 'serviceProxy'; label: string; cfg: ReadProxyConfig; body: () => string }[] = [
     ...(PROXY ? [{ name: 'readProxy' as const, label: 'read proxy (HTTP + reads)', cfg: { mode: 'reads' as const, host, port: cport, reads: reads.map((r) => r.cql) }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),

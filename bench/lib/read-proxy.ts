@@ -19,9 +19,9 @@
  * once it answers, and ends on SIGTERM.
  */
 import { createServer } from 'node:http';
-import cassandra from 'cassandra-driver';
 import { loadConfig } from '../../runtime/config/palette-config.js';
 import { openFeatureService } from '../../sidecar/sidecar-setup.js';
+import { rawCassandraClient } from './raw-cassandra.js';
 
 export type ReadProxyConfig =
   /** reads: prepared SELECTs with one `?`, the entity key. */
@@ -33,13 +33,7 @@ export type ReadProxyConfig =
 type Answer = (body: unknown) => Promise<string>;
 
 async function readsAnswer(cfg: Extract<ReadProxyConfig, { mode: 'reads' }>): Promise<{ answer: Answer; close: () => Promise<void> }> {
-  const client = new cassandra.Client({
-    contactPoints: [`${cfg.host}:${cfg.port}`], localDataCenter: 'datacenter1',
-    policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy('datacenter1')) },
-    queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
-    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
-    encoding: { map: Map },
-  });
+  const client = rawCassandraClient(`${cfg.host}:${cfg.port}`);
   await client.connect();
   return {
     answer: async (body) => {
