@@ -10,7 +10,14 @@
  * scavenge stops the requests in flight, and their number grows with bytes allocated).
  *
  *   node --import tsx bench/sidecar-bench.ts --rates 500 --seconds 5 --batch-rates none   (once: loads the data)
- *   node --import tsx bench/serving-path-bench.ts [--requests 5000] [--top 15]
+ *   node --import tsx bench/serving-path-bench.ts [--requests 5000] [--top 15] [--no-allocation]
+ *
+ * --no-allocation skips the allocation pass (its sampling costs CPU of its own), for a CPU
+ * profile of the read path alone:
+ *   node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/serving-path-bench.ts --no-allocation
+ *   node --import tsx bench/cpu-profile-summary.ts DIR/*.cpuprofile --requests 8000
+ * (8,000 = the 3,000 warm-up and 5,000 timed requests through the service; the raw reads'
+ * share shows under cassandra-driver).
  *
  * Data and model: those of bench/sidecar-bench.ts (keyspace palette_bench, model bench.m20:
  * 20 features from 3 groups, 3 partition reads per request). Allocation is measured with V8's
@@ -32,6 +39,7 @@ import { percentile, writeResults } from './lib/results.js';
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const REQUESTS = Number(arg('--requests', '5000'));
 const TOP = Number(arg('--top', '15'));
+const ALLOCATION = !process.argv.includes('--no-allocation');
 const work = join(tmpdir(), 'palette-sidecar-bench');
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
@@ -85,6 +93,16 @@ async function main(): Promise<void> {
     wallUs.sort((a, b) => a - b);
     rawCpuUs.sort((a, b) => a - b);
 
+    const cpu = {
+      cpuUsPerRequest: { median: Math.round(percentile(cpuUs, 50)), min: Math.round(cpuUs[0]), max: Math.round(cpuUs[4]) },
+      wallUsPerRequest: { median: Math.round(percentile(wallUs, 50)) },
+      rawReadsCpuUsPerRequest: { median: Math.round(percentile(rawCpuUs, 50)), min: Math.round(rawCpuUs[0]), max: Math.round(rawCpuUs[4]) },
+    };
+    console.log(`CPU per request (reads, decoding, features, JSON; no HTTP): median ${cpu.cpuUsPerRequest.median} µs (passes ${cpu.cpuUsPerRequest.min}–${cpu.cpuUsPerRequest.max}); wall ${cpu.wallUsPerRequest.median} µs one at a time`);
+    console.log(`the same three reads through the driver alone: median ${cpu.rawReadsCpuUsPerRequest.median} µs (passes ${cpu.rawReadsCpuUsPerRequest.min}–${cpu.rawReadsCpuUsPerRequest.max}): Palette's own share ${cpu.cpuUsPerRequest.median - cpu.rawReadsCpuUsPerRequest.median} µs`);
+    // A profiling run (--no-allocation) writes no results: its figures carry the profiler's cost.
+    if (!ALLOCATION) return;
+
     // Bytes allocated per request, by allocating function.
     const session = new Session();
     session.connect();
@@ -105,17 +123,7 @@ async function main(): Promise<void> {
     const total = [...bySite.values()].reduce((a, b) => a + b, 0);
     const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([site, b]) => ({ site, bytesPerRequest: Math.round(b / REQUESTS) }));
 
-    const figures = {
-      requests: REQUESTS,
-      answerBytes: bytes,
-      cpuUsPerRequest: { median: Math.round(percentile(cpuUs, 50)), min: Math.round(cpuUs[0]), max: Math.round(cpuUs[4]) },
-      wallUsPerRequest: { median: Math.round(percentile(wallUs, 50)) },
-      rawReadsCpuUsPerRequest: { median: Math.round(percentile(rawCpuUs, 50)), min: Math.round(rawCpuUs[0]), max: Math.round(rawCpuUs[4]) },
-      bytesAllocatedPerRequest: Math.round(total / REQUESTS),
-      topAllocationSites: top,
-    };
-    console.log(`CPU per request (reads, decoding, features, JSON; no HTTP): median ${figures.cpuUsPerRequest.median} µs (passes ${figures.cpuUsPerRequest.min}–${figures.cpuUsPerRequest.max}); wall ${figures.wallUsPerRequest.median} µs one at a time`);
-    console.log(`the same three reads through the driver alone: median ${figures.rawReadsCpuUsPerRequest.median} µs (passes ${figures.rawReadsCpuUsPerRequest.min}–${figures.rawReadsCpuUsPerRequest.max}): Palette's own share ${figures.cpuUsPerRequest.median - figures.rawReadsCpuUsPerRequest.median} µs`);
+    const figures = { requests: REQUESTS, answerBytes: bytes, ...cpu, bytesAllocatedPerRequest: Math.round(total / REQUESTS), topAllocationSites: top };
     console.log(`heap allocated per request: ${figures.bytesAllocatedPerRequest} bytes; top sites:`);
     for (const t of top) console.log(`${String(t.bytesPerRequest).padStart(9)}  ${t.site}`);
     const path = writeResults('serving-path', `node --import tsx bench/serving-path-bench.ts --requests ${REQUESTS} --top ${TOP}`, figures);
