@@ -38,6 +38,11 @@ export interface Aggregator<S extends AggState = AggState> {
   update(state: S, value: Value, ts: number): void;
   /** target := merge(target, source). source is not modified nor retained. */
   mergeInto(target: S, source: S): void;
+  /**
+   * target := merge(target, fromFields(values)), without keeping `values` (a scratch array
+   * the caller reuses). The online read path merges each stored tile this way.
+   */
+  mergeFields(target: S, values: readonly unknown[]): void;
   /** A new state; a and b are not modified. */
   merge(a: S, b: S): S;
   clone(state: S): S;
@@ -114,6 +119,10 @@ abstract class Base<S extends AggState> implements Aggregator<S> {
   abstract finalize(state: S): Value;
   abstract toFields(state: S): unknown[];
   abstract fromFields(values: readonly unknown[]): S;
+  /** The general form; aggregators whose storage form is a few numbers merge them in place. */
+  mergeFields(target: S, values: readonly unknown[]): void {
+    this.mergeInto(target, this.fromFields(values));
+  }
   merge(a: S, b: S): S {
     const out = this.clone(a);
     this.mergeInto(out, b);
@@ -138,6 +147,10 @@ class Count extends Base<CountState> {
     if (!skip(v)) s.n++;
   }
   mergeInto(t: CountState, s: CountState): void { t.n += s.n; }
+  override mergeFields(t: CountState, values: readonly unknown[]): void {
+    this.arity(values);
+    t.n += readCount(values[0]);
+  }
   clone(s: CountState): CountState { return { n: s.n }; }
   isEmpty(s: CountState): boolean { return s.n === 0; }
   finalize(s: CountState): Value { return s.n; }
@@ -172,6 +185,13 @@ class Sum extends Base<SumState> {
     t.s += s.s;
     t.has = true;
   }
+  override mergeFields(t: SumState, values: readonly unknown[]): void {
+    this.arity(values);
+    const s = readNumber(values[0]);
+    if (s === null) return;
+    t.s += s;
+    t.has = true;
+  }
   clone(s: SumState): SumState { return { s: s.s, has: s.has }; }
   isEmpty(s: SumState): boolean { return !s.has; }
   finalize(s: SumState): Value {
@@ -199,6 +219,12 @@ class Avg extends Base<AvgState> {
   mergeInto(t: AvgState, s: AvgState): void {
     t.s += s.s;
     t.n += s.n;
+  }
+  override mergeFields(t: AvgState, values: readonly unknown[]): void {
+    this.arity(values);
+    const n = readCount(values[1]);
+    t.s += n === 0 ? 0 : (readNumber(values[0]) ?? 0);
+    t.n += n;
   }
   clone(s: AvgState): AvgState { return { s: s.s, n: s.n }; }
   isEmpty(s: AvgState): boolean { return s.n === 0; }
@@ -230,16 +256,13 @@ class Variance extends Base<VarState> {
     st.m2 += d * (x - st.mean);
   }
   mergeInto(t: VarState, s: VarState): void {
-    if (s.n === 0) return;
-    if (t.n === 0) {
-      t.n = s.n; t.mean = s.mean; t.m2 = s.m2;
-      return;
-    }
-    const n = t.n + s.n;
-    const d = s.mean - t.mean;
-    t.mean += d * (s.n / n);
-    t.m2 += s.m2 + d * d * (t.n * s.n / n);
-    t.n = n;
+    mergeVariance(t, s.n, s.mean, s.m2);
+  }
+  override mergeFields(t: VarState, values: readonly unknown[]): void {
+    this.arity(values);
+    const n = readCount(values[0]);
+    if (n === 0) return;
+    mergeVariance(t, n, readNumber(values[1]) ?? 0, readNumber(values[2]) ?? 0);
   }
   clone(s: VarState): VarState { return { n: s.n, mean: s.mean, m2: s.m2 }; }
   isEmpty(s: VarState): boolean { return s.n === 0; }
@@ -259,6 +282,20 @@ class Variance extends Base<VarState> {
   }
 }
 
+/** t := Chan's merge of t and the part (n, mean, m2). */
+function mergeVariance(t: VarState, n: number, mean: number, m2: number): void {
+  if (n === 0) return;
+  if (t.n === 0) {
+    t.n = n; t.mean = mean; t.m2 = m2;
+    return;
+  }
+  const total = t.n + n;
+  const d = mean - t.mean;
+  t.mean += d * (n / total);
+  t.m2 += m2 + d * d * (t.n * n / total);
+  t.n = total;
+}
+
 // ---------------------------------------------------------------- min, max
 
 interface ValueState { v: Value }
@@ -272,6 +309,11 @@ abstract class ValueBase extends Base<ValueState> {
   create(): ValueState { return { v: null }; }
   mergeInto(t: ValueState, s: ValueState): void {
     if (s.v !== null) this.update(t, s.v, 0);
+  }
+  override mergeFields(t: ValueState, values: readonly unknown[]): void {
+    this.arity(values);
+    const v = this.read(values[0]);
+    if (v !== null) this.update(t, v, 0);
   }
   clone(s: ValueState): ValueState { return { v: s.v }; }
   isEmpty(s: ValueState): boolean { return s.v === null; }

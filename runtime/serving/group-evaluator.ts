@@ -8,14 +8,20 @@
  * rows of every stream partition are merged (each holds the events of one partition).
  * The merge and finalize functions are the runtime's (runtime/aggregations), the same ones
  * the offline engines are checked against by the conformance suite.
+ *
+ * Each tile's state is merged straight into the window state of every aggregation whose
+ * window at t holds it (windowStart(window, t) <= tile start < t: the full tiles and the
+ * stored head, window-eval.ts), with no per-key tile set in between. This is the sidecar's
+ * per-request path; merges are associative and commutative (exact but for float rounding,
+ * aggregators.ts), so the order rows arrive in does not change the values beyond that.
  */
-import { type Aggregator, makeAggregator } from '../aggregations/index.js';
+import { type AggState, type Aggregator, makeAggregator } from '../aggregations/index.js';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import { BATCH_PARTITION } from '../contracts/layout.js';
 import type { Value } from '../contracts/types.js';
 import { type CompiledExpr, compileExpr } from '../expr/index.js';
 import type { TileRow, ValueRow } from '../stores/online-store.js';
-import { TileSet, valueAt, windowStart } from '../windows/index.js';
+import { floorTo, windowStart } from '../windows/index.js';
 
 export interface GroupValues {
   /** Feature name (local) → value. */
@@ -58,7 +64,15 @@ export class GroupEvaluator {
 
   /** Feature values at t from one entity's tile rows (windowed groups). */
   fromTiles(rows: readonly TileRow[], t: number): GroupValues {
-    const tiles = new TileSet(this.group.aggregations, this.aggregators);
+    const specs = this.group.aggregations;
+    const aggregators = this.aggregators;
+    // Per aggregation (by index): its window state at t, and the oldest tile start the window holds.
+    const states: AggState[] = new Array(specs.length);
+    const from: number[] = new Array(specs.length);
+    for (const a of specs) {
+      states[a.index] = aggregators[a.index].create();
+      from[a.index] = windowStart(a.window, t);
+    }
     // Made only when there are batch rows (uploaded tiles): the streaming-only case is the common one.
     let batchTiles: Set<string> | null = null;
     for (const r of rows) if (r.streamPartition === BATCH_PARTITION) (batchTiles ??= new Set()).add(`${r.hopMs}:${r.tileStart}`);
@@ -68,8 +82,11 @@ export class GroupEvaluator {
       if (batchTiles !== null && r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
       const aggs = this.byHop.get(r.hopMs);
       if (!aggs) continue; // a hop this version does not use: ignore
+      if (floorTo(r.tileStart, r.hopMs) !== r.tileStart) throw new Error(`palette: tile start ${r.tileStart} is not a multiple of hop ${r.hopMs}`);
       newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
+      if (r.tileStart >= t) continue; // after t: in no window at t
       for (const a of aggs) {
+        if (r.tileStart < from[a.index]) continue; // before this aggregation's window
         const fields = a.fields;
         let any = false;
         for (let i = 0; i < fields.length; i++) {
@@ -78,11 +95,10 @@ export class GroupEvaluator {
           if (v !== null) any = true;
         }
         if (!any) continue;
-        // A fresh state owned by this call: the tile set keeps it without a copy.
-        tiles.mergeOwnedTile(a.index, r.tileStart, this.aggregators[a.index].fromFields(fields));
+        aggregators[a.index].mergeFields(states[a.index], fields);
       }
     }
-    const aggregates = this.group.aggregations.map((a) => valueAt(tiles, a, t, 'stored'));
+    const aggregates = specs.map((a) => aggregators[a.index].finalize(states[a.index]));
     return { values: this.finalize(aggregates, null), newestData: newest, empty: rows.length === 0 };
   }
 

@@ -1,7 +1,8 @@
 /**
  * TileSet: the tiles of one entity key, per (aggregation index, tile start), in memory.
- * The streaming materializer fills it from events; the sidecar fills it from tile rows it
- * read (putTile / mergeTile) and merges them at a query time (window-eval.ts).
+ * The streaming materializer fills it from events; tiles can also be put or merged in
+ * (putTile / mergeTile) and read at a query time (window-eval.ts). The sidecar does not use
+ * it: it merges the tiles it reads straight into window states (serving/group-evaluator.ts).
  */
 import type { AggregationSpec } from '../contracts/aggregation.js';
 import type { Value } from '../contracts/types.js';
@@ -95,19 +96,6 @@ export class TileSet implements TileSource {
     const map = this.maps[index];
     const cur = map.get(start);
     if (cur === undefined) map.set(start, this.aggs[index].clone(state));
-    else this.aggs[index].mergeInto(cur, state);
-  }
-
-  /**
-   * Like mergeTile for a state the caller gives up (e.g. one just decoded from a stored
-   * row): a new tile takes it as is, without the copy mergeTile makes; an existing tile
-   * merges it. The caller must not use `state` afterwards.
-   */
-  mergeOwnedTile(index: number, start: number, state: AggState): void {
-    this.checkStart(index, start);
-    const map = this.maps[index];
-    const cur = map.get(start);
-    if (cur === undefined) map.set(start, state);
     else this.aggs[index].mergeInto(cur, state);
   }
 

@@ -239,6 +239,27 @@ describe('merge properties (random, seeded)', () => {
   }
 });
 
+describe('mergeFields (the online read path: a stored tile merged in place)', () => {
+  for (const { fn, type } of CASES) {
+    it(`${fn}(${type ?? ''}): the same state as mergeInto(fromFields(...)), arity checked`, () => {
+      const rnd = prng(4321 + fn.length * 7 + (type?.length ?? 0));
+      const agg = makeAggregator(aggSpec(fn, type, { k: 3 }));
+      for (let trial = 0; trial < 60; trial++) {
+        const target = run(agg, randomInputs(rnd, type, randInt(rnd, 0, 8)));
+        const viaState = agg.clone(target);
+        const tile = agg.toFields(run(agg, randomInputs(rnd, type, randInt(rnd, 0, 8))));
+        // Through JSON too: the tile codec and SQLite hand back plain values.
+        const stored = rnd() < 0.5 ? tile : JSON.parse(JSON.stringify(tile)) as unknown[];
+        agg.mergeFields(target, stored);
+        agg.mergeInto(viaState, agg.fromFields(stored));
+        assert.deepEqual(agg.toFields(target), agg.toFields(viaState));
+        assert.deepEqual(agg.finalize(target), agg.finalize(viaState));
+      }
+      assert.throws(() => agg.mergeFields(agg.create(), [...agg.toFields(agg.create()), null]), /fields, got/);
+    });
+  }
+});
+
 describe('storage form (toFields / fromFields)', () => {
   for (const { fn, type } of CASES) {
     it(`${fn}(${type ?? ''}): matches stateFields and round-trips, also through JSON`, () => {

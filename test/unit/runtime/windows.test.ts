@@ -140,13 +140,6 @@ describe('TileSet', () => {
     assert.deepEqual(agg.toFields(tiles.tile(1, 0)!), [101]);
     assert.equal(valueAt(tiles, b, 2 * HOUR_MS), 111);
     assert.throws(() => tiles.putTile(1, 5, agg.create()), /multiple of hop/);
-    // An owned state: a new tile keeps the very object, an existing one merges it.
-    const owned = agg.fromFields([7]);
-    tiles.mergeOwnedTile(1, 3 * HOUR_MS, owned);
-    assert.equal(tiles.tile(1, 3 * HOUR_MS), owned);
-    tiles.mergeOwnedTile(1, 3 * HOUR_MS, agg.fromFields([2]));
-    assert.deepEqual(agg.toFields(tiles.tile(1, 3 * HOUR_MS)!), [9]);
-    assert.throws(() => tiles.mergeOwnedTile(1, 5, agg.create()), /multiple of hop/);
     assert.throws(() => tiles.update(7, 0, 1), /no aggregation 7/);
     assert.equal(tiles.deleteTilesBefore(1, HOUR_MS), 1);
     assert.equal(valueAt(tiles, b, 2 * HOUR_MS), 10);
