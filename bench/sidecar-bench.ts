@@ -257,6 +257,15 @@ async function startSidecar(manifest: ServingManifest): Promise<{ child: ChildPr
   return { child, port };
 }
 
+/** SIGTERM (a drain), SIGKILL after 15 s; resolves once the process has exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((r) => { if (child.exitCode !== null || child.signalCode !== null) r(); else child.once('exit', () => r()); });
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** bench/lib/read-proxy.ts in its own process; resolves with its port. */
 async function startProxy(cfg: ReadProxyConfig): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/read-proxy.ts'), JSON.stringify(cfg)], {
@@ -340,19 +349,15 @@ async function main(): Promise<void> {
   let pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
   const stopSidecar = async () => {
     pool.close();
-    const exited = new Promise<void>((r) => { if (sc.child.exitCode !== null) r(); else sc.child.once('exit', () => r()); });
-    sc.child.kill('SIGTERM');
-    const timer = setTimeout(() => sc.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(sc.child);
   };
   // The floor: the store's driver settings and statements (bench/lib/raw-cassandra.ts).
   const raw = rawCassandraClient(`${host}:${cport}`);
   await raw.connect();
-  const reads = rawReadStatements(b.manifest.groups, KEYSPACE).map((cql) => ({ cql, params: (k: string) => [k] }));
+  const reads = rawReadStatements(b.manifest.groups, KEYSPACE);
   // The stripped-down servers of bench/lib/read-proxy.ts, each with the body it is sent.
   const proxies: { name: 'readProxy' | 'serviceProxy'; label: string; cfg: ReadProxyConfig; body: () => string }[] = [
-    ...(PROXY ? [{ name: 'readProxy' as const, label: 'read proxy (HTTP + reads)', cfg: { mode: 'reads' as const, host, port: cport, reads: reads.map((r) => r.cql) }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),
+    ...(PROXY ? [{ name: 'readProxy' as const, label: 'read proxy (HTTP + reads)', cfg: { mode: 'reads' as const, host, port: cport, reads }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),
     ...(PROXY_SERVICE ? [{ name: 'serviceProxy' as const, label: 'service proxy (HTTP + FeatureService)', cfg: { mode: 'service' as const, config: join(work, 'palette.yaml'), deadlineMs: DEADLINE_MS }, body: () => JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }) }] : []),
   ];
   const rnd = prng(11);
@@ -372,10 +377,10 @@ async function main(): Promise<void> {
   };
   const sidecarOne = () => post(JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }));
   const sidecarBatch = () => post(JSON.stringify({ model: 'bench.m20', entities: Array.from({ length: BATCH }, () => ({ driver_id: pick() })), at: now }));
-  const rawOne = async () => { const k = pick(); await Promise.all(reads.map((r) => raw.execute(r.cql, r.params(k), { prepare: true }))); };
+  const rawOne = async () => { const k = pick(); await Promise.all(reads.map((cql) => raw.execute(cql, [k], { prepare: true }))); };
   const rawBatch = async () => {
     const keys = Array.from({ length: BATCH }, pick);
-    await Promise.all(keys.flatMap((k) => reads.map((r) => raw.execute(r.cql, r.params(k), { prepare: true }))));
+    await Promise.all(keys.flatMap((k) => reads.map((cql) => raw.execute(cql, [k], { prepare: true }))));
   };
 
   // Sanity: the sidecar answers with data, and warm both paths (JIT, prepared statements, connections).
@@ -437,7 +442,6 @@ async function main(): Promise<void> {
     const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
     for (const px of entities === 1 ? proxies : []) {
       const server = await startProxy(px.cfg);
-      const exited = new Promise<void>((r) => server.child.once('exit', () => r()));
       try {
         if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
         const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
@@ -456,10 +460,7 @@ async function main(): Promise<void> {
           client.close();
         }
       } finally {
-        server.child.kill('SIGTERM');
-        const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
+        await stopChild(server.child);
       }
     }
     line(`sidecar ${label}`, s);

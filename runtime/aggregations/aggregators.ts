@@ -119,7 +119,7 @@ abstract class Base<S extends AggState> implements Aggregator<S> {
   abstract finalize(state: S): Value;
   abstract toFields(state: S): unknown[];
   abstract fromFields(values: readonly unknown[]): S;
-  /** The general form; aggregators whose storage form is a few numbers merge them in place. */
+  /** The general form; InPlace aggregators merge the fields without making a state. */
   mergeFields(target: S, values: readonly unknown[]): void {
     this.mergeInto(target, this.fromFields(values));
   }
@@ -135,12 +135,25 @@ abstract class Base<S extends AggState> implements Aggregator<S> {
   }
 }
 
+/**
+ * An aggregator whose storage form is a few numbers: mergeFields merges it into a state in
+ * place (the online read path, per stored tile), and is the one place that reads it.
+ */
+abstract class InPlace<S extends AggState> extends Base<S> {
+  abstract override mergeFields(target: S, values: readonly unknown[]): void;
+  fromFields(values: readonly unknown[]): S {
+    const s = this.create();
+    this.mergeFields(s, values);
+    return s;
+  }
+}
+
 // ---------------------------------------------------------------- count
 
 interface CountState { n: number }
 
 /** count() (rows: every update counts) or count(x) (non-null values). */
-class Count extends Base<CountState> {
+class Count extends InPlace<CountState> {
   constructor(inputType: PalType | null, fields: readonly StateField[]) { super('count', inputType, fields); }
   create(): CountState { return { n: 0 }; }
   update(s: CountState, v: Value): void {
@@ -155,10 +168,6 @@ class Count extends Base<CountState> {
   isEmpty(s: CountState): boolean { return s.n === 0; }
   finalize(s: CountState): Value { return s.n; }
   toFields(s: CountState): unknown[] { return [s.n]; }
-  fromFields(values: readonly unknown[]): CountState {
-    this.arity(values);
-    return { n: readCount(values[0]) };
-  }
 }
 
 class CountRows extends Count {
@@ -170,7 +179,7 @@ class CountRows extends Count {
 
 interface SumState { s: number; has: boolean }
 
-class Sum extends Base<SumState> {
+class Sum extends InPlace<SumState> {
   constructor(inputType: PalType | null, fields: readonly StateField[], private readonly integral: boolean) {
     super('sum', inputType, fields);
   }
@@ -199,16 +208,11 @@ class Sum extends Base<SumState> {
     return this.integral ? s.s : finite(s.s);
   }
   toFields(s: SumState): unknown[] { return [s.has ? s.s : null]; }
-  fromFields(values: readonly unknown[]): SumState {
-    this.arity(values);
-    const s = readNumber(values[0]);
-    return s === null ? { s: 0, has: false } : { s, has: true };
-  }
 }
 
 interface AvgState { s: number; n: number }
 
-class Avg extends Base<AvgState> {
+class Avg extends InPlace<AvgState> {
   constructor(inputType: PalType | null, fields: readonly StateField[]) { super('avg', inputType, fields); }
   create(): AvgState { return { s: 0, n: 0 }; }
   update(st: AvgState, v: Value): void {
@@ -230,11 +234,6 @@ class Avg extends Base<AvgState> {
   isEmpty(s: AvgState): boolean { return s.n === 0; }
   finalize(s: AvgState): Value { return s.n === 0 ? null : finite(s.s / s.n); }
   toFields(s: AvgState): unknown[] { return [s.n === 0 ? null : s.s, s.n]; }
-  fromFields(values: readonly unknown[]): AvgState {
-    this.arity(values);
-    const n = readCount(values[1]);
-    return { s: n === 0 ? 0 : (readNumber(values[0]) ?? 0), n };
-  }
 }
 
 // ---------------------------------------------------------------- variance, stddev
@@ -242,7 +241,7 @@ class Avg extends Base<AvgState> {
 /** Welford's running (n, mean, M2); merged with Chan et al.'s parallel formula. */
 interface VarState { n: number; mean: number; m2: number }
 
-class Variance extends Base<VarState> {
+class Variance extends InPlace<VarState> {
   constructor(fn: AggFn, inputType: PalType | null, fields: readonly StateField[], private readonly sqrt: boolean) {
     super(fn, inputType, fields);
   }
@@ -273,12 +272,6 @@ class Variance extends Base<VarState> {
   }
   toFields(s: VarState): unknown[] {
     return s.n === 0 ? [0, null, null] : [s.n, s.mean, s.m2];
-  }
-  fromFields(values: readonly unknown[]): VarState {
-    this.arity(values);
-    const n = readCount(values[0]);
-    if (n === 0) return { n: 0, mean: 0, m2: 0 };
-    return { n, mean: readNumber(values[1]) ?? 0, m2: readNumber(values[2]) ?? 0 };
   }
 }
 
