@@ -25,7 +25,7 @@
  * and is null when that is error.
  */
 import type { Value } from '../runtime/contracts/types.js';
-import type { GroupValues } from '../runtime/serving/group-evaluator.js';
+import type { GroupValues, TileMerge } from '../runtime/serving/group-evaluator.js';
 import type { OnlineStore, TileRow, ValueRow } from '../runtime/stores/online-store.js';
 import { type ParsedRequest, type RequestLimits, parseFeatureRequest } from './feature-request.js';
 import type { SidecarMetrics } from './metrics.js';
@@ -93,11 +93,14 @@ export interface ServiceLogger {
   error(obj: object, msg: string): void;
 }
 
-type Rows = { kind: 'tiles'; rows: TileRow[] } | { kind: 'values'; row: ValueRow | null };
+/**
+ * What a read returned: tile rows (when the row cache is on: a cached read serves later
+ * request times), tiles already merged at the request's time as the store handed them over
+ * (OnlineStore.scanTiles; the default), or a snapshot group's value row.
+ */
+type Rows = { kind: 'tiles'; rows: TileRow[] } | { kind: 'merged'; merge: TileMerge } | { kind: 'values'; row: ValueRow | null };
 type Failure = { ok: false; reason: 'deadline' | 'error'; message: string };
 type ReadResult = { ok: true; rows: Rows } | Failure;
-/** A group's values for one entity key, with the newest write among its rows. */
-type Evaluated = GroupValues & { readonly updatedAt: number | null };
 
 interface PlannedRead {
   readonly group: ServedGroup;
@@ -177,7 +180,7 @@ export class FeatureService {
     const results = await this.readAll(reads, at, deadline, useCache, now);
 
     // Values per distinct read (an entity key shared by several entities is evaluated once).
-    const evaluated: (Evaluated | Failure)[] = reads.map((r, i) => this.evaluate(r.group, results[i], at));
+    const evaluated: (GroupValues | Failure)[] = reads.map((r, i) => this.evaluate(r.group, results[i], at));
 
     const out: EntityResult[] = new Array(entities.length);
     const statusCounts: Record<FeatureStatus, number> = { ok: 0, no_data: 0, stale: 0, error: 0 };
@@ -297,9 +300,12 @@ export class FeatureService {
         };
         let p: Promise<Rows>;
         try {
-          p = kind === 'tiles'
-            ? this.store.readTiles(r.group.runtime, r.key, r.group.evaluator.oldestTileNeeded(at), { deadline }).then((rows) => ({ kind: 'tiles', rows }))
-            : this.store.readValues(r.group.runtime, r.key, { deadline }).then((row) => ({ kind: 'values', row }));
+          if (kind === 'values') p = this.store.readValues(r.group.runtime, r.key, { deadline }).then((row) => ({ kind: 'values', row }));
+          else if (useCache) p = this.store.readTiles(r.group.runtime, r.key, r.group.evaluator.oldestTileNeeded(at), { deadline }).then((rows) => ({ kind: 'tiles', rows }));
+          else {
+            const merge = r.group.evaluator.merge(at);
+            p = this.store.scanTiles(r.group.runtime, r.key, r.group.evaluator.oldestTileNeeded(at), merge, { deadline }).then(() => ({ kind: 'merged', merge }));
+          }
         } catch (err) {
           p = Promise.reject(err);
         }
@@ -317,23 +323,15 @@ export class FeatureService {
   }
 
   /** A read's values at `at`, or its failure (a missing result is a read past the deadline). */
-  private evaluate(group: ServedGroup, res: ReadResult | undefined, at: number): Evaluated | Failure {
+  private evaluate(group: ServedGroup, res: ReadResult | undefined, at: number): GroupValues | Failure {
     if (res === undefined) {
       this.metrics?.storeErrors.inc({ group: group.name, reason: 'deadline' });
       return { ok: false, reason: 'deadline', message: `deadline exceeded: the online store did not answer within ${this.options.deadlineMs} ms` };
     }
     if (!res.ok) return res;
     try {
-      if (res.rows.kind === 'tiles') {
-        const rows = res.rows.rows;
-        const v = group.evaluator.fromTiles(rows, at);
-        let updatedAt: number | null = null;
-        for (let i = 0; i < rows.length; i++) {
-          const u = rows[i].updatedAt;
-          if (u !== null && (updatedAt === null || u > updatedAt)) updatedAt = u;
-        }
-        return { values: v.values, newestData: v.newestData, empty: v.empty, updatedAt };
-      }
+      if (res.rows.kind === 'merged') return res.rows.merge.values();
+      if (res.rows.kind === 'tiles') return group.evaluator.fromTiles(res.rows.rows, at);
       const row = res.rows.row;
       const v = group.evaluator.fromValues(row);
       if (v.newestData !== null && v.newestData > at) {
@@ -360,7 +358,7 @@ export class FeatureService {
   }
 }
 
-function groupResult(group: ServedGroup, ev: Evaluated | Failure, at: number): GroupResult {
+function groupResult(group: ServedGroup, ev: GroupValues | Failure, at: number): GroupResult {
   if (!('values' in ev)) return { status: 'error', dataTime: null, updatedAt: null, ageMs: null, error: ev.message };
   const updatedAt = ev.updatedAt;
   const dataTime = ev.newestData;

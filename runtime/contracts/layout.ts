@@ -81,3 +81,29 @@ export const BATCH_PARTITION = -1;
 export const UPDATED_AT_COLUMN = 'updated_at';
 export const SNAPSHOT_DS_COLUMN = 'snapshot_ds';
 export const PARTITION_COLUMN = 'ds';
+
+/** One hop's tiles in positional form: the state columns of its aggregations, in layout order. */
+export interface HopStateColumns {
+  readonly hopMs: number;
+  /** Column names, aggregation by aggregation (layout.aggregations order), each one's fields in order. */
+  readonly columns: readonly string[];
+  /** The aggregations stored with this hop and where their columns start in `columns`. */
+  readonly aggregations: readonly { readonly aggregationIndex: number; readonly offset: number; readonly width: number }[];
+}
+
+/**
+ * Per hop of a windowed group's layout, its state columns in positional order. The one
+ * definition of that order: the tile blob (stores/tile-codec.ts) and the fields handed to a
+ * TileSink (stores/online-store.ts) both follow it, so a reader can take an aggregation's
+ * fields by position without naming columns.
+ */
+export function hopStateColumns(layout: GroupLayout): Map<number, HopStateColumns> {
+  const out = new Map<number, { hopMs: number; columns: string[]; aggregations: { aggregationIndex: number; offset: number; width: number }[] }>();
+  for (const a of layout.aggregations) {
+    let h = out.get(a.hopMs);
+    if (!h) out.set(a.hopMs, (h = { hopMs: a.hopMs, columns: [], aggregations: [] }));
+    h.aggregations.push({ aggregationIndex: a.aggregationIndex, offset: h.columns.length, width: a.columns.length });
+    for (const c of a.columns) h.columns.push(c.column);
+  }
+  return out;
+}

@@ -11,16 +11,17 @@
  *
  * Each tile's state is merged straight into the window state of every aggregation whose
  * window at t holds it (windowStart(window, t) <= tile start < t: the full tiles and the
- * stored head, window-eval.ts), with no per-key tile set in between. This is the sidecar's
- * per-request path; merges are associative and commutative (exact but for float rounding,
- * aggregators.ts), so the order rows arrive in does not change the values beyond that.
+ * stored head, window-eval.ts), with no per-key tile set in between, as the store decodes it
+ * (TileMerge, a TileSink for OnlineStore.scanTiles: no row or state object per tile). This is
+ * the sidecar's per-request path; merges are associative and commutative (exact but for float
+ * rounding, aggregators.ts), so the order tiles arrive in does not change the values beyond that.
  */
 import { type AggState, type Aggregator, makeAggregator } from '../aggregations/index.js';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
-import { BATCH_PARTITION } from '../contracts/layout.js';
+import { BATCH_PARTITION, hopStateColumns } from '../contracts/layout.js';
 import type { Value } from '../contracts/types.js';
 import { type CompiledExpr, compileExpr } from '../expr/index.js';
-import type { TileRow, ValueRow } from '../stores/online-store.js';
+import { type TileRow, type TileSink, type ValueRow, scanTileRows } from '../stores/online-store.js';
 import { floorTo, windowStart } from '../windows/index.js';
 
 export interface GroupValues {
@@ -30,24 +31,28 @@ export interface GroupValues {
   readonly newestData: number | null;
   /** True when the entity has no row at all. */
   readonly empty: boolean;
+  /** Newest write among the rows read (epoch ms), when the store records it. */
+  readonly updatedAt: number | null;
+}
+
+/** Per hop: the aggregations stored with it, where their fields sit, and a scratch array for one aggregation's fields. */
+interface HopAggregations {
+  /** The hop's bit in TileMerge's mask of hops with stream tiles seen. */
+  readonly bit: number;
+  readonly aggs: readonly { readonly index: number; readonly offset: number; readonly fields: Value[] }[];
 }
 
 export class GroupEvaluator {
-  private readonly aggregators: Aggregator[];
+  readonly aggregators: readonly Aggregator[];
   private readonly features: { name: string; fn: CompiledExpr }[];
-  /**
-   * Per hop: the aggregations stored with that hop, their state columns, and a scratch array
-   * for one tile's fields (fromFields reads it and keeps none of it, so it is reused).
-   */
-  private readonly byHop = new Map<number, { index: number; columns: string[]; fields: unknown[] }[]>();
+  readonly byHop = new Map<number, HopAggregations>();
 
   constructor(readonly group: GroupRuntime) {
     this.aggregators = group.aggregations.map((a) => makeAggregator(a));
     this.features = group.features.map((f) => ({ name: f.name, fn: compileExpr(f.expr) }));
-    for (const s of group.layout.aggregations) {
-      const list = this.byHop.get(s.hopMs) ?? [];
-      list.push({ index: s.aggregationIndex, columns: s.columns.map((c) => c.column), fields: new Array(s.columns.length) });
-      this.byHop.set(s.hopMs, list);
+    for (const [hopMs, hop] of hopStateColumns(group.layout)) {
+      if (this.byHop.size >= 31) throw new Error(`palette: ${group.name} has more than 31 hops`);
+      this.byHop.set(hopMs, { bit: 1 << this.byHop.size, aggs: hop.aggregations.map((a) => ({ index: a.aggregationIndex, offset: a.offset, fields: new Array(a.width) })) });
     }
   }
 
@@ -62,44 +67,19 @@ export class GroupEvaluator {
     return Number.isFinite(oldest) ? oldest : null;
   }
 
-  /** Feature values at t from one entity's tile rows (windowed groups). */
+  /**
+   * A merge of one entity's tiles at t: hand it to OnlineStore.scanTiles (it is a TileSink),
+   * then take `values()`. One per read; not shared between reads.
+   */
+  merge(t: number): TileMerge {
+    return new TileMerge(this, t);
+  }
+
+  /** Feature values at t from one entity's tile rows (windowed groups), in any order. */
   fromTiles(rows: readonly TileRow[], t: number): GroupValues {
-    const specs = this.group.aggregations;
-    const aggregators = this.aggregators;
-    // Per aggregation (by index): its window state at t, and the oldest tile start the window holds.
-    const states: AggState[] = new Array(specs.length);
-    const from: number[] = new Array(specs.length);
-    for (const a of specs) {
-      states[a.index] = aggregators[a.index].create();
-      from[a.index] = windowStart(a.window, t);
-    }
-    // Made only when there are batch rows (uploaded tiles): the streaming-only case is the common one.
-    let batchTiles: Set<string> | null = null;
-    for (const r of rows) if (r.streamPartition === BATCH_PARTITION) (batchTiles ??= new Set()).add(`${r.hopMs}:${r.tileStart}`);
-    let newest: number | null = null;
-    for (const r of rows) {
-      // (No key string per row in the common case of no batch rows: this is the sidecar's hot loop.)
-      if (batchTiles !== null && r.streamPartition !== BATCH_PARTITION && batchTiles.has(`${r.hopMs}:${r.tileStart}`)) continue;
-      const aggs = this.byHop.get(r.hopMs);
-      if (!aggs) continue; // a hop this version does not use: ignore
-      if (floorTo(r.tileStart, r.hopMs) !== r.tileStart) throw new Error(`palette: tile start ${r.tileStart} is not a multiple of hop ${r.hopMs}`);
-      newest = newest === null ? r.tileStart : Math.max(newest, r.tileStart);
-      if (r.tileStart >= t) continue; // after t: in no window at t
-      for (const a of aggs) {
-        if (r.tileStart < from[a.index]) continue; // before this aggregation's window
-        const fields = a.fields;
-        let any = false;
-        for (let i = 0; i < fields.length; i++) {
-          const v = r.states[a.columns[i]] ?? null;
-          fields[i] = v;
-          if (v !== null) any = true;
-        }
-        if (!any) continue;
-        aggregators[a.index].mergeFields(states[a.index], fields);
-      }
-    }
-    const aggregates = specs.map((a) => aggregators[a.index].finalize(states[a.index]));
-    return { values: this.finalize(aggregates, null), newestData: newest, empty: rows.length === 0 };
+    const m = this.merge(t);
+    scanTileRows(rows, this.group.layout, m);
+    return m.values();
   }
 
   /** Feature values from a snapshot group's value row (already computed at upload). */
@@ -107,14 +87,82 @@ export class GroupEvaluator {
     const values: Record<string, Value> = {};
     for (const f of this.group.features) values[f.name] = row ? row.values[f.name] ?? null : null;
     const newest = row?.snapshotDs ? Date.parse(`${row.snapshotDs}T00:00:00Z`) + 86_400_000 : null;
-    return { values, newestData: newest, empty: row === null };
+    return { values, newestData: newest, empty: row === null, updatedAt: row?.updatedAt ?? null };
   }
 
   /** Features in dependency order over the finalized aggregates. */
-  private finalize(aggregates: readonly Value[], snapshotDate: string | null): Record<string, Value> {
+  finalize(aggregates: readonly Value[], snapshotDate: string | null): Record<string, Value> {
     const values: Record<string, Value> = {};
     const ctx = { aggregates, features: values, snapshotDate };
     for (const f of this.features) values[f.name] = f.fn({}, ctx);
     return values;
+  }
+}
+
+/**
+ * One entity's window states at t, fed tile by tile (TileSink). Each tile's state is merged
+ * straight into the window state of every aggregation whose window at t holds it
+ * (windowStart(window, t) <= tile start < t). A batch tile (stream_partition -1) replaces the
+ * stream tiles of the same (hop, tile start); scanTiles hands a hop's batch tiles in before its
+ * stream tiles, so those are skipped as they come. A batch tile after a stream tile of its hop
+ * would have come too late to replace it: that is an error, never a double count.
+ */
+export class TileMerge implements TileSink {
+  private readonly states: AggState[];
+  /** Per aggregation (by index): the oldest tile start its window holds at t. */
+  private readonly from: number[];
+  /** `${hop}:${start}` of the batch tiles seen; made only when there are any (streaming-only is the common case). */
+  private batchTiles: Set<string> | null = null;
+  /** Bits (HopAggregations.bit) of the hops whose stream tiles were handed in. */
+  private streamHops = 0;
+  private newest: number | null = null;
+  private updatedAt: number | null = null;
+  private tiles = 0;
+
+  constructor(private readonly evaluator: GroupEvaluator, private readonly t: number) {
+    const specs = evaluator.group.aggregations;
+    this.states = new Array(specs.length);
+    this.from = new Array(specs.length);
+    for (const a of specs) {
+      this.states[a.index] = evaluator.aggregators[a.index].create();
+      this.from[a.index] = windowStart(a.window, t);
+    }
+  }
+
+  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[]): void {
+    const hop = this.evaluator.byHop.get(hopMs);
+    if (!hop) return; // a hop this version does not use: ignore
+    if (floorTo(tileStart, hopMs) !== tileStart) throw new Error(`palette: tile start ${tileStart} is not a multiple of hop ${hopMs}`);
+    if (updatedAt !== null && (this.updatedAt === null || updatedAt > this.updatedAt)) this.updatedAt = updatedAt;
+    if (streamPartition === BATCH_PARTITION) {
+      if ((this.streamHops & hop.bit) !== 0) throw new Error(`palette: the online store handed a batch tile of hop ${hopMs} ms after stream tiles of that hop (OnlineStore.scanTiles order)`);
+      (this.batchTiles ??= new Set()).add(`${hopMs}:${tileStart}`);
+    } else {
+      this.streamHops |= hop.bit;
+      // (No key string per tile in the common case of no batch tiles: this is the sidecar's hot loop.)
+      if (this.batchTiles !== null && this.batchTiles.has(`${hopMs}:${tileStart}`)) return;
+    }
+    this.tiles++;
+    if (this.newest === null || tileStart > this.newest) this.newest = tileStart;
+    if (tileStart >= this.t) return; // after t: in no window at t
+    const aggregators = this.evaluator.aggregators;
+    for (const a of hop.aggs) {
+      if (tileStart < this.from[a.index]) continue; // before this aggregation's window
+      const own = a.fields;
+      let any = false;
+      for (let i = 0; i < own.length; i++) {
+        const v = fields[a.offset + i];
+        own[i] = v;
+        if (v !== null) any = true;
+      }
+      if (any) aggregators[a.index].mergeFields(this.states[a.index], own);
+    }
+  }
+
+  /** The group's feature values at t from the tiles handed in. */
+  values(): GroupValues {
+    const specs = this.evaluator.group.aggregations;
+    const aggregates = specs.map((a) => this.evaluator.aggregators[a.index].finalize(this.states[a.index]));
+    return { values: this.evaluator.finalize(aggregates, null), newestData: this.newest, empty: this.tiles === 0, updatedAt: this.updatedAt };
   }
 }

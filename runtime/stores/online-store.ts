@@ -9,6 +9,7 @@
  * driver's types (Long, Date, LocalDate, ...).
  */
 import type { GroupRuntime } from '../contracts/group-runtime.js';
+import { BATCH_PARTITION, type GroupLayout, hopStateColumns } from '../contracts/layout.js';
 import type { Value } from '../contracts/types.js';
 import type { Publication } from './published.js';
 
@@ -24,6 +25,19 @@ export interface TileRow {
   /** State column name (layout.aggregations[].columns[].column) → stored value; absent = null. */
   readonly states: Readonly<Record<string, Value>>;
   readonly updatedAt: number | null;
+}
+
+/**
+ * Receives one entity's tiles one at a time (OnlineStore.scanTiles): the sidecar's read path,
+ * which merges each tile as it is decoded instead of building a TileRow per tile.
+ */
+export interface TileSink {
+  /**
+   * One stored tile. `fields` holds the state columns of the hop's aggregations by position
+   * (hopStateColumns in contracts/layout.ts; null for a null cell). It is the store's scratch:
+   * valid only during the call, and the sink must not keep it.
+   */
+  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[]): void;
 }
 
 /** One row of a snapshot group's online values table. */
@@ -50,6 +64,13 @@ export interface OnlineStore {
    * tileStart >= sinceMs. `key` holds the entity key values in the entity's key order.
    */
   readTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts?: ReadOptions): Promise<TileRow[]>;
+  /**
+   * The same tiles as readTiles (one partition read), handed to `sink` one by one before the
+   * promise resolves, without stream offsets. Order: each hop's batch tiles (stream_partition
+   * -1) come before any of its stream tiles, so that a sink can let a batch tile replace the
+   * stream tiles of its (hop, tile start) without holding them back (GroupEvaluator.merge).
+   */
+  scanTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, sink: TileSink, opts?: ReadOptions): Promise<void>;
   readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null>;
   /** Upsert full tile rows (not increments): writing the same row twice is harmless. */
   writeTiles(group: GroupRuntime, rows: readonly { key: readonly Value[]; row: TileRow }[]): Promise<void>;
@@ -74,4 +95,25 @@ export interface OnlineStore {
   /** Cheap reachability check for readiness probes. */
   ping(opts?: ReadOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Hands tile rows to a sink in scanTiles' order and positional form: for stores that read
+ * rows (SQLite), and for callers that hold rows already (GroupEvaluator.fromTiles). Rows of a
+ * hop this layout does not have are skipped, as a sink would skip them.
+ */
+export function scanTileRows(rows: readonly TileRow[], layout: GroupLayout, sink: TileSink): void {
+  const hops = hopStateColumns(layout);
+  const fields: Value[] = [];
+  // Batch rows first, then stream rows: the order scanTiles promises, whatever the rows' order.
+  for (const batch of [true, false]) {
+    for (const r of rows) {
+      if ((r.streamPartition === BATCH_PARTITION) !== batch) continue;
+      const hop = hops.get(r.hopMs);
+      if (!hop) continue;
+      fields.length = hop.columns.length;
+      for (let i = 0; i < hop.columns.length; i++) fields[i] = r.states[hop.columns[i]] ?? null;
+      sink.tile(r.hopMs, r.tileStart, r.streamPartition, r.updatedAt, fields);
+    }
+  }
 }

@@ -24,7 +24,7 @@ import {
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
-import type { OnlineStore, ReadOptions, TileRow, ValueRow } from './online-store.js';
+import { type OnlineStore, type ReadOptions, type TileRow, type TileSink, type ValueRow, scanTileRows } from './online-store.js';
 import { PUBLISHED_TABLE, type Publication, decodePublication, encodePublication, pruneBefore } from './published.js';
 
 const EXPIRES = '_expires_at';
@@ -181,6 +181,10 @@ export class SqliteStore implements OnlineStore {
         updatedAt: r[UPDATED_AT_COLUMN] == null ? null : Number(r[UPDATED_AT_COLUMN]),
       };
     });
+  }
+
+  async scanTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, sink: TileSink, opts?: ReadOptions): Promise<void> {
+    scanTileRows(await this.readTiles(group, key, sinceMs, opts), group.layout, sink); // (which puts batch rows first)
   }
 
   async readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null> {

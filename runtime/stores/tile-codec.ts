@@ -7,8 +7,8 @@
  * (bench/online-layout-bench.ts).
  *
  * A hop's blob holds the state columns of the aggregations with that hop, in layout order
- * (GroupLayout.aggregations, then each one's columns): exactly the non-null state cells a
- * per-tile row would have. The codec is a pure function of the layout.
+ * (hopStateColumns in contracts/layout.ts): exactly the non-null state cells a per-tile row
+ * would have. The codec is a pure function of the layout.
  *
  * Format (little endian), version 1:
  *   byte 0: version (1)
@@ -22,7 +22,7 @@
  *                                          (null byte or value byte, then the value)
  * A blob of another version, or one that ends early, is an error naming the table and tile.
  */
-import type { GroupLayout, StorageColumn } from '../contracts/layout.js';
+import { type GroupLayout, type StorageColumn, hopStateColumns } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 
 export const TILE_BLOB_VERSION = 1;
@@ -36,23 +36,26 @@ export interface HopCodec {
   encode(states: Readonly<Record<string, Value>>): Buffer;
   /** Decodes into `into` (column name → value; nulls left out), which it returns. */
   decode(blob: Buffer, into?: Record<string, Value>): Record<string, Value>;
+  /**
+   * Decodes into `fields` by position (columns' order, nulls included): no object per tile,
+   * for the sidecar's path (OnlineStore.scanTiles). Returns `fields`; without it, the codec's
+   * own scratch array, valid until the codec's next call.
+   */
+  decodeFields(blob: Buffer, fields?: Value[]): Value[];
 }
 
 /** Per hop (ms) of a windowed group's layout, its codec. */
 export function tileCodecs(layout: GroupLayout): Map<number, HopCodec> {
   const types = new Map(layout.online.columns.map((c) => [c.name, c.type]));
-  const byHop = new Map<number, StorageColumn[]>();
-  for (const a of layout.aggregations) {
-    let cols = byHop.get(a.hopMs);
-    if (!cols) byHop.set(a.hopMs, (cols = []));
-    for (const c of a.columns) {
-      const type = types.get(c.column);
-      if (!type) throw new Error(`palette: state column ${c.column} is not in online table ${layout.online.table}`);
-      cols.push({ name: c.column, type });
-    }
-  }
   const out = new Map<number, HopCodec>();
-  for (const [hopMs, columns] of byHop) out.set(hopMs, hopCodec(layout.online.table, hopMs, columns));
+  for (const [hopMs, hop] of hopStateColumns(layout)) {
+    const columns = hop.columns.map((name) => {
+      const type = types.get(name);
+      if (!type) throw new Error(`palette: state column ${name} is not in online table ${layout.online.table}`);
+      return { name, type };
+    });
+    out.set(hopMs, hopCodec(layout.online.table, hopMs, columns));
+  }
   return out;
 }
 
@@ -64,6 +67,24 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
   // One reader per codec, reset per blob: decode is synchronous, and this is the sidecar's
   // per-tile path (an object per blob was a measurable share of its allocations).
   const r: { buf: Buffer; pos: number } = { buf: EMPTY, pos: 0 };
+  // The positional scratch of decode and decodeFields (both synchronous).
+  const scratch: Value[] = new Array(columns.length).fill(null);
+  const decodeFields = (blob: Buffer, fields: Value[] = scratch): Value[] => {
+    if (blob.length < 1) throw fail('is empty');
+    if (blob[0] !== TILE_BLOB_VERSION) throw fail(`has format version ${blob[0]}, this Palette reads version ${TILE_BLOB_VERSION}`);
+    r.buf = blob;
+    r.pos = 1;
+    try {
+      for (let i = 0; i < types.length; i++) fields[i] = readValue(r, types[i]);
+    } catch (e) {
+      if (e instanceof RangeError) throw fail(`ends early (${blob.length} bytes)`);
+      throw e;
+    } finally {
+      r.buf = EMPTY; // hold no reference to the blob past the call
+    }
+    if (r.pos !== blob.length) throw fail(`has ${blob.length - r.pos} bytes after its ${names.length} columns`);
+    return fields;
+  };
   return {
     hopMs,
     columns,
@@ -74,24 +95,14 @@ function hopCodec(table: string, hopMs: number, columns: readonly StorageColumn[
       return w.done();
     },
     decode(blob, into = {}) {
-      if (blob.length < 1) throw fail('is empty');
-      if (blob[0] !== TILE_BLOB_VERSION) throw fail(`has format version ${blob[0]}, this Palette reads version ${TILE_BLOB_VERSION}`);
-      r.buf = blob;
-      r.pos = 1;
-      try {
-        for (let i = 0; i < names.length; i++) {
-          const v = readValue(r, types[i]);
-          if (v !== null) into[names[i]] = v;
-        }
-      } catch (e) {
-        if (e instanceof RangeError) throw fail(`ends early (${blob.length} bytes)`);
-        throw e;
-      } finally {
-        r.buf = EMPTY; // hold no reference to the blob past the call
+      decodeFields(blob, scratch);
+      for (let i = 0; i < names.length; i++) {
+        if (scratch[i] !== null) into[names[i]] = scratch[i];
+        scratch[i] = null;
       }
-      if (r.pos !== blob.length) throw fail(`has ${blob.length - r.pos} bytes after its ${names.length} columns`);
       return into;
     },
+    decodeFields,
   };
 }
 

@@ -111,6 +111,20 @@ test('sidecar on real Cassandra: served values equal GroupEvaluator over the sto
     const direct = await callSidecar<FeatureResponse>(url, 'v1/features', { body: { features: ['rides.driver_trip_stats.trips_7d'], entities: [{ driver_id: 'd1' }], at: NOW } });
     assert.equal(direct.results[0].values['rides.driver_trip_stats.trips_7d'], (ev.fromTiles(streamingOnly, NOW).values.trips_7d as number) + 1);
     assert.equal(res.results[2].groups['rides.driver_trip_stats'].status, 'no_data');
+
+    // The sidecar reads through scanTiles: the tiles readTiles gives, each hop's batch tile
+    // before its stream tiles (Cassandra's clustering order), the states by position.
+    const rows = await store.readTiles(stats, ['d1'], null);
+    const scanned: { hop: number; start: number; partition: number; fields: unknown[] }[] = [];
+    await store.scanTiles(stats, ['d1'], null, { tile: (hop, start, partition, _u, fields) => { scanned.push({ hop, start, partition, fields: [...fields] }); } });
+    assert.equal(scanned.length, rows.length);
+    assert.ok(scanned.some((x) => x.partition === BATCH_PARTITION));
+    for (const [i, x] of scanned.entries()) {
+      if (x.partition === BATCH_PARTITION) assert.ok(scanned.slice(0, i).every((y) => y.hop !== x.hop || y.partition === BATCH_PARTITION), 'no stream tile of the hop before its batch tile');
+      const r = rows.find((y) => y.hopMs === x.hop && y.tileStart === x.start && y.streamPartition === x.partition)!;
+      const columns = stats.layout.aggregations.filter((a) => a.hopMs === x.hop).flatMap((a) => a.columns.map((c) => c.column));
+      assert.deepEqual(x.fields, columns.map((c) => r.states[c] ?? null));
+    }
   } finally {
     await sidecar.close();
     const admin = new cassandra.Client({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter });

@@ -97,6 +97,29 @@ test('a batch row supersedes the streaming rows of the same tile', () => {
   assert.equal(ev.fromTiles(batch, t).values.n_1h, 2);
 });
 
+test('merge (the scanTiles sink): the same values as fromTiles; a batch tile after a stream tile of its hop is an error', () => {
+  const t = Date.UTC(2026, 0, 10, 12);
+  const ts = t - 30 * 60_000;
+  const streaming = rowsFor([{ ts, amount: 5, partition: 0 }, { ts: ts - 3 * 3_600_000, amount: 7, partition: 1 }]);
+  const batch = rowsFor([{ ts, amount: 4, partition: BATCH_PARTITION }]);
+  const ev = new GroupEvaluator(group);
+  const hopColumns = (hopMs: number) => group.layout.aggregations.filter((a) => a.hopMs === hopMs).flatMap((a) => a.columns.map((c) => c.column));
+  const feed = (m: ReturnType<GroupEvaluator['merge']>, rows: TileRow[]) => {
+    for (const r of rows) m.tile(r.hopMs, r.tileStart, r.streamPartition, r.updatedAt, hopColumns(r.hopMs).map((c) => r.states[c] ?? null));
+    return m;
+  };
+  const inOrder = feed(ev.merge(t), [...batch, ...streaming]).values();
+  const want = ev.fromTiles([...streaming, ...batch], t);
+  assert.deepEqual(inOrder, want);
+  assert.equal(inOrder.values.sum_1d, 4 + 7, 'the batch tile replaced the stream tile of its hour, the other stream tile counted');
+  assert.equal(inOrder.empty, false);
+  assert.equal(feed(ev.merge(t), []).values().empty, true);
+  // Stream first: the batch tile would come too late to replace it.
+  const late = ev.merge(t);
+  feed(late, streaming.filter((r) => r.hopMs === batch[0].hopMs));
+  assert.throws(() => feed(late, batch), /handed a batch tile of hop \d+ ms after stream tiles of that hop/);
+});
+
 test('at any query time: tiles before a window or after t are left out, the head tile is used up to t', () => {
   const t0 = Date.UTC(2026, 0, 10);
   let seed = 11;

@@ -6,7 +6,7 @@
  */
 import type { GroupRuntime } from '../../../runtime/contracts/group-runtime.js';
 import type { Value } from '../../../runtime/contracts/types.js';
-import type { OnlineStore, Publication, ReadOptions, TileRow, ValueRow } from '../../../runtime/stores/online-store.js';
+import { type OnlineStore, type Publication, type ReadOptions, type TileRow, type TileSink, type ValueRow, scanTileRows } from '../../../runtime/stores/online-store.js';
 import { pruneBefore } from '../../../runtime/stores/published.js';
 
 export class FakeStore implements OnlineStore {
@@ -42,6 +42,10 @@ export class FakeStore implements OnlineStore {
     await this.before(group, key, opts);
     const rows = this.tiles.get(this.id(group, key)) ?? [];
     return rows.filter((r) => sinceMs === null || r.tileStart >= sinceMs);
+  }
+
+  async scanTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, sink: TileSink, opts?: ReadOptions): Promise<void> {
+    scanTileRows(await this.readTiles(group, key, sinceMs, opts), group.layout, sink);
   }
 
   async readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null> {

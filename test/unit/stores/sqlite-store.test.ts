@@ -78,6 +78,36 @@ test('tile rows round trip: lists, timestamps, offsets, partitions; sinceMs filt
   assert.deepEqual(await store.readTiles(user, ['nobody'], null), []);
 }));
 
+test('scanTiles: the tiles readTiles gives, by position, a hop\'s batch tiles before its stream tiles', withStore(async (store) => {
+  await store.ensureTables([user]);
+  const hop = user.layout.aggregations[count].hopMs;
+  // Stream rows at later tile starts than the batch row: ordered by tile start alone, they would come first.
+  await store.writeTiles(user, [
+    { key: ['u1'], row: row(0, 10, 3, 3 * hop) },
+    { key: ['u1'], row: row(1, 7, 2, 2 * hop) },
+    { key: ['u1'], row: row(BATCH_PARTITION, null, 9, hop) },
+    { key: ['u1'], row: row(0, 11, 4, hop) },
+  ]);
+  const hopColumns = user.layout.aggregations.filter((a) => a.hopMs === hop).flatMap((a) => a.columns.map((c) => c.column));
+  const seen: { start: number; partition: number; updatedAt: number | null; fields: unknown[] }[] = [];
+  await store.scanTiles(user, ['u1'], null, { tile: (h, start, partition, updatedAt, fields) => {
+    assert.equal(h, hop);
+    seen.push({ start, partition, updatedAt, fields: [...fields] });
+  } });
+  assert.equal(seen.length, 4);
+  assert.equal(seen[0].partition, BATCH_PARTITION, 'the batch tile first');
+  assert.ok(seen.slice(1).every((x) => x.partition >= 0));
+  const rows = await store.readTiles(user, ['u1'], null);
+  for (const x of seen) {
+    const r = rows.find((y) => y.tileStart === x.start && y.streamPartition === x.partition)!;
+    assert.deepEqual(x.fields, hopColumns.map((c) => r.states[c] ?? null));
+    assert.equal(x.updatedAt, r.updatedAt);
+  }
+  const since: number[] = [];
+  await store.scanTiles(user, ['u1'], 2 * hop, { tile: (_h, start) => { since.push(start); } });
+  assert.deepEqual(since.sort(), [2 * hop, 3 * hop]);
+}));
+
 test('a streaming row never goes back to a lower offset; batch rows always replace', withStore(async (store) => {
   await store.ensureTables([user]);
   await store.writeTiles(user, [{ key: ['u'], row: row(0, 10, 5) }]);

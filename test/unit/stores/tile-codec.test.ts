@@ -64,6 +64,26 @@ test('nulls are left out of the decoded states, as absent state cells were', () 
   assert.deepEqual(c.decode(blob), {});
 });
 
+test('decodeFields: the same values by position, nulls included, into a given array or the codec\'s scratch', () => {
+  const c = tileCodecs(layout).get(3_600_000)!;
+  const names = c.columns.map((x) => x.name);
+  const blobs = [
+    { a1_v: 'x', a1_ts: 5, a2_v: -3, a3_v: true, a4_v: '2026-01-01', a5_v: ['a', null], a5_ts: [1, 2], a6_v: 0.5 },
+    { a2_v: 7 },
+    {},
+  ].map((st) => c.encode(st as never));
+  for (const blob of blobs) {
+    const byName = c.decode(blob);
+    const want = names.map((n) => byName[n] ?? null);
+    const into: unknown[] = new Array(names.length).fill('stale');
+    assert.deepEqual(c.decodeFields(blob, into as never), want);
+    assert.deepEqual(into, want, 'every position written, stale values replaced');
+    assert.deepEqual([...c.decodeFields(blob)], want);
+  }
+  assert.throws(() => c.decodeFields(blobs[0].subarray(0, 5)), /t_test: tile blob of hop 3600000 ms ends early/);
+  assert.deepEqual(c.decode(blobs[1]), { a2_v: 7 }, 'a failed decodeFields leaves nothing in the scratch that decode would return');
+});
+
 test('a damaged blob is an error naming the table and hop', () => {
   const c = tileCodecs(layout).get(300_000)!;
   const blob = c.encode({ a0_n: 3, a0_s: 4.5 });
