@@ -3,7 +3,7 @@
  *
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core]] [--hop] [--proxy] [--proxy-service] [--socket]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-service] [--socket]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -34,6 +34,11 @@
  * as they are (raw client alone on one CPU, Cassandra on the other), so the floor the sidecar
  * is compared with does not change; the sidecar's client pays for the missing third CPU by
  * sharing Cassandra's.
+ * --model-with-cassandra (with --pin) is the same layout for the sidecar runs, and puts the raw
+ * client on Cassandra's CPU too: the model's side (the load generator, and the raw client that
+ * stands for a model reading Cassandra itself) is in the same place in every run, and the
+ * sidecar alone has a CPU of its own, as in a serving pod. The CPU the missing third core
+ * would give is then paid by both sides: the model's work shares Cassandra's CPU in every run.
  * Cassandra's heap and collector are recorded with the results: with G1 on a 1 GiB heap its
  * young pauses (tens of ms every few seconds) are the p99 of every client, raw included.
  *
@@ -104,8 +109,10 @@ const HOP = process.argv.includes('--hop');
 const PROXY = process.argv.includes('--proxy');
 /** ... and HTTP + the sidecar's FeatureService, without fastify and metrics. */
 const PROXY_SERVICE = process.argv.includes('--proxy-service');
+/** With --pin: the model's side on Cassandra's CPU in every run (generator and raw client), the sidecar alone on the other. */
+const MODEL_WITH_CASSANDRA = process.argv.includes('--model-with-cassandra');
 /** With --pin: in the sidecar runs, the sidecar alone on the clients' CPU and the load generator on Cassandra's. */
-const SIDECAR_CORE = process.argv.includes('--sidecar-core');
+const SIDECAR_CORE = process.argv.includes('--sidecar-core') || MODEL_WITH_CASSANDRA;
 const BATCH = 100;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const KEYSPACE = 'palette_bench';
@@ -330,7 +337,8 @@ async function main(): Promise<void> {
   const cassPid = servicePid('cassandra');
   console.log(`Cassandra (pid ${cassPid ?? 'not started by npm run services'}): ${jvmFlags(cassPid).join(' ')}`);
   let pinning: Pinning | null = null;
-  if (SIDECAR_CORE && !PIN) throw new Error('--sidecar-core is a layout of --pin: give both');
+  if (SIDECAR_CORE && !PIN) throw new Error('--sidecar-core and --model-with-cassandra are layouts of --pin: give both');
+  if (MODEL_WITH_CASSANDRA && process.argv.includes('--sidecar-core')) throw new Error('--sidecar-core and --model-with-cassandra are two layouts: give one');
   if (PIN) {
     if (!cassPid) throw new Error('--pin: no Cassandra started by `npm run services` to pin (its pid file is missing)');
     pinning = pinServerApart(cassPid);
@@ -338,7 +346,9 @@ async function main(): Promise<void> {
     const release = pinning.release;
     process.once('exit', () => { try { release(); } catch { /* Cassandra gone */ } });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
-    console.log(SIDECAR_CORE
+    console.log(MODEL_WITH_CASSANDRA
+      ? `pinned: Cassandra on CPU ${pinning.server.join(',')} with the load generator and the raw client; sidecar (and stripped-down servers) alone on CPU ${pinning.clients.join(',')}`
+      : SIDECAR_CORE
       ? `pinned: Cassandra on CPU ${pinning.server.join(',')}; sidecar runs: sidecar alone on CPU ${pinning.clients.join(',')}, load generator with Cassandra; raw runs: raw client on CPU ${pinning.clients.join(',')}`
       : `pinned: Cassandra on CPU ${pinning.server.join(',')}, sidecar + load generator + raw client on CPU ${pinning.clients.join(',')}`);
   }
@@ -468,7 +478,8 @@ async function main(): Promise<void> {
     for (const px of proxies) { const m = stripped[px.name]; if (m) line(`  ${px.label}`, m.result); }
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
-    if (pinning && SIDECAR_CORE) setAffinity(process.pid, pinning.clients); // the raw client as in every raw run
+    // The raw client: on the clients' CPU as in every raw run, or (--model-with-cassandra) where the generator was.
+    if (pinning && SIDECAR_CORE && !MODEL_WITH_CASSANDRA) setAffinity(process.pid, pinning.clients);
     const c1 = processCpuMs(cassPid);
     const g1 = selfCpuMs();
     const j1 = machineCpuJiffies();
@@ -515,12 +526,19 @@ async function main(): Promise<void> {
   }
   const pooled2000 = pooled.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1);
   const at2000 = (pooled2000 ?? runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1)) as { sidecar: { p99: number }; p99Ratio: number } | undefined;
-  const goals = at2000 ? { p99Under5msAt2000: at2000.sidecar.p99 < 5, p99WithinOneQuarterOfRaw: at2000.p99Ratio <= 1.25, from: pooled2000 ? 'pooled runs' : 'one run' } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  // With --model-with-cassandra the raw client's decoding shares Cassandra's CPU, which the
+  // sidecar's does not: its ratio says how the layouts differ, and is not held against the goal.
+  const goals = at2000 ? {
+    p99Under5msAt2000: at2000.sidecar.p99 < 5,
+    p99WithinOneQuarterOfRaw: MODEL_WITH_CASSANDRA ? null : at2000.p99Ratio <= 1.25,
+    ...(MODEL_WITH_CASSANDRA ? { ratioNotJudged: 'the raw client shares Cassandra\'s CPU in this layout and the sidecar does not' } : {}),
+    from: pooled2000 ? 'pooled runs' : 'one run',
+  } : {};
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,
-    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
+    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: MODEL_WITH_CASSANDRA ? 'sidecar alone on the client CPUs; load generator and raw client with Cassandra' : SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
   });
   console.log(`goals at 2000/s: ${JSON.stringify(goals)}\nwrote ${path}`);
 }
