@@ -97,13 +97,19 @@ export interface HopStateColumns {
  * TileSink (stores/online-store.ts) both follow it, so a reader can take an aggregation's
  * fields by position without naming columns.
  */
-export function hopStateColumns(layout: GroupLayout): Map<number, HopStateColumns> {
-  const out = new Map<number, { hopMs: number; columns: string[]; aggregations: { aggregationIndex: number; offset: number; width: number }[] }>();
+export function hopStateColumns(layout: GroupLayout): ReadonlyMap<number, HopStateColumns> {
+  let out = hopColumnsOf.get(layout);
+  if (out) return out;
+  const byHop = new Map<number, { hopMs: number; columns: string[]; aggregations: { aggregationIndex: number; offset: number; width: number }[] }>();
   for (const a of layout.aggregations) {
-    let h = out.get(a.hopMs);
-    if (!h) out.set(a.hopMs, (h = { hopMs: a.hopMs, columns: [], aggregations: [] }));
+    let h = byHop.get(a.hopMs);
+    if (!h) byHop.set(a.hopMs, (h = { hopMs: a.hopMs, columns: [], aggregations: [] }));
     h.aggregations.push({ aggregationIndex: a.aggregationIndex, offset: h.columns.length, width: a.columns.length });
     for (const c of a.columns) h.columns.push(c.column);
   }
+  hopColumnsOf.set(layout, (out = byHop));
   return out;
 }
+
+/** Layouts are immutable: each one's positional order is worked out once (fromTiles asks per call). */
+const hopColumnsOf = new WeakMap<GroupLayout, ReadonlyMap<number, HopStateColumns>>();

@@ -35,7 +35,11 @@ export interface GroupValues {
   readonly updatedAt: number | null;
 }
 
-/** Per hop: the aggregations stored with it, where their fields sit, and a scratch array for one aggregation's fields. */
+/**
+ * Per hop: the aggregations stored with it, where their fields sit in a tile, and a scratch
+ * array for one aggregation's fields (mergeFields keeps none of it, and a merge is synchronous,
+ * so every merge of the evaluator shares it).
+ */
 interface HopAggregations {
   /** The hop's bit in TileMerge's mask of hops with stream tiles seen. */
   readonly bit: number;
@@ -43,6 +47,7 @@ interface HopAggregations {
 }
 
 export class GroupEvaluator {
+  /** Shared with the evaluator's merges (TileMerge), as are byHop and finalize. */
   readonly aggregators: readonly Aggregator[];
   private readonly features: { name: string; fn: CompiledExpr }[];
   readonly byHop = new Map<number, HopAggregations>();
