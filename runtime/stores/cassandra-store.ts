@@ -224,8 +224,8 @@ export class CassandraStore implements OnlineStore {
 
   async readTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts?: ReadOptions): Promise<TileRow[]> {
     const out: TileRow[] = [];
-    await this.eachTile(group, key, sinceMs, opts, (s, hopMs, tileStart, streamPartition, streamOffset, updatedAt, blob) => {
-      out.push({ hopMs, tileStart, streamPartition, streamOffset, states: s.codecs.get(hopMs)!.decode(blob), updatedAt });
+    await this.eachTile(group, key, sinceMs, opts, (codec, hopMs, tileStart, streamPartition, streamOffset, updatedAt, blob) => {
+      out.push({ hopMs, tileStart, streamPartition, streamOffset, states: codec.decode(blob), updatedAt });
     });
     return out;
   }
@@ -233,22 +233,23 @@ export class CassandraStore implements OnlineStore {
   async scanTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, sink: TileSink, opts?: ReadOptions): Promise<void> {
     // Rows come in clustering order (hop_ms, stream_partition): a hop's batch row (-1) before
     // its stream rows, as scanTiles promises. Each tile is decoded into the codec's scratch.
-    await this.eachTile(group, key, sinceMs, opts, (s, hopMs, tileStart, streamPartition, _offset, updatedAt, blob) => {
-      sink.tile(hopMs, tileStart, streamPartition, updatedAt, s.codecs.get(hopMs)!.decodeFields(blob));
+    await this.eachTile(group, key, sinceMs, opts, (codec, hopMs, tileStart, streamPartition, _offset, updatedAt, blob) => {
+      sink.tile(hopMs, tileStart, streamPartition, updatedAt, codec.decodeFields(blob));
     });
   }
 
-  /** One partition read of a tile table; `fn` gets every tile of a hop this layout has, from sinceMs on. */
+  /** One partition read of a tile table; `fn` gets every tile of a hop this layout has, from sinceMs on, with its hop's codec. */
   private async eachTile(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts: ReadOptions | undefined,
-    fn: (s: TableStatements, hopMs: number, tileStart: number, streamPartition: number, streamOffset: number | null, updatedAt: number | null, blob: Buffer) => void): Promise<void> {
+    fn: (codec: HopCodec, hopMs: number, tileStart: number, streamPartition: number, streamOffset: number | null, updatedAt: number | null, blob: Buffer) => void): Promise<void> {
     await this.connect();
     const s = this.stmts(group);
     if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
     const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
     for (const r of rs.rows) {
       const hopMs = fromCassandra(r.get(TILE_HOP_COLUMN), LONG) as number;
+      const codec = s.codecs.get(hopMs);
       const tiles = r.get(TILES_MAP_COLUMN) as Map<Date, Buffer> | null;
-      if (!s.codecs.has(hopMs) || !tiles) continue; // a hop this version has no aggregation with, or a row whose tiles all expired
+      if (!codec || !tiles) continue; // a hop this version has no aggregation with, or a row whose tiles all expired
       const streamPartition = r.get(STREAM_PARTITION_COLUMN) as number;
       const streamOffset = fromCassandra(r.get(STREAM_OFFSET_COLUMN), LONG) as number | null;
       const upd = r.get(UPDATED_AT_COLUMN) as Date | null;
@@ -256,7 +257,7 @@ export class CassandraStore implements OnlineStore {
       // forEach, not for-of: no [key, value] array per tile.
       tiles.forEach((blob, start) => {
         const tileStart = start.getTime();
-        if (sinceMs === null || tileStart >= sinceMs) fn(s, hopMs, tileStart, streamPartition, streamOffset, updatedAt, blob);
+        if (sinceMs === null || tileStart >= sinceMs) fn(codec, hopMs, tileStart, streamPartition, streamOffset, updatedAt, blob);
       });
     }
   }
