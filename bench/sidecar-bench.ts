@@ -4,6 +4,7 @@
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
  *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-service] [--socket]
+ *                                            [--interleave 1000]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -63,6 +64,19 @@
  * decoding, merge, features, JSON) without fastify, metrics or logging: between the two, the
  * cost of Palette's read path; between it and the sidecar, that of the framework and metrics.
  *
+ * --interleave MS: instead of a run per target one after the other (sidecar, then the
+ * stripped-down servers, then raw), the targets take turns in slices of MS milliseconds
+ * within one open-loop run of SECONDS per target: at 2,000/s and 1000 ms, 2,000 requests to
+ * the sidecar, then 2,000 raw reads, then (with --proxy) 2,000 to the read proxy, and so on
+ * round. Every target then meets the machine's slow spells (another tenant, a Cassandra
+ * collection or flush) alike, where 20 s runs one after the other each meet their own: on
+ * this shared machine the raw client's p99 was 3.27, 1.74, 3.10 and 1.81 ms in four
+ * consecutive runs (bench/results/sidecar-2000-gc-default.json), which moved the ratio more
+ * than anything the sidecar did. The servers all stay up for the
+ * run and idle outside their slices (an idle server's CPU is next to nothing, so each
+ * server's CPU over the run is that of its slices); this process is the generator of every
+ * slice and the raw client of its own, so its CPU is given for the two together.
+ *
  * A load given more than once (--rates 2000,2000,2000,2000) is also reported pooled: every
  * latency of its sidecar runs against every latency of its raw runs. The goals use the pooled
  * figures when there are any.
@@ -99,6 +113,8 @@ const BATCH_RATES = arg('--batch-rates', '5,20').split(',').filter((x) => x !== 
 const DEADLINE_MS = Number(arg('--deadline-ms', '1000'));
 /** Extra Node flags for the sidecar process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
 const SIDECAR_NODE_ARGS = arg('--sidecar-node-args', '').split(/\s+/).filter(Boolean);
+/** Slices (ms) in which the sidecar, the raw client and the stripped-down servers take turns within one run; 0 = a run each, one after the other. */
+const INTERLEAVE_MS = Number(arg('--interleave', '0'));
 /** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
 const PIN = process.argv.includes('--pin');
 /** The generator talks to the sidecar over its Unix socket (`palette serve --socket`) instead of TCP. */
@@ -328,6 +344,20 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
   };
 }
 
+/** One load's figures, measured one target after the other or interleaved. */
+interface Figures {
+  s: OpenLoopResult;
+  r: OpenLoopResult;
+  hop: OpenLoopResult | null;
+  stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>>;
+  tookMs: { p50: number; p99: number; p999: number };
+  view: ReturnType<typeof sidecarView>;
+  stealSidecar: number | null;
+  stealRaw: number | null;
+  /** CPU µs per request; a figure that the layout cannot give is null. */
+  cpu: Record<'sidecarCpuUs' | 'sidecarSysUs' | 'sidecarMainThreadUs' | 'sidecarOtherThreadsUs' | 'genSidecarUs' | 'cassCpuSidecarUs' | 'rawClientUs' | 'cassCpuRawUs' | 'generatorAndRawClientUs' | 'cassandraUs', number | null>;
+}
+
 async function main(): Promise<void> {
   execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' }); // dist/ for bin/palette.js
   const b = compileBench();
@@ -338,6 +368,8 @@ async function main(): Promise<void> {
   console.log(`Cassandra (pid ${cassPid ?? 'not started by npm run services'}): ${jvmFlags(cassPid).join(' ')}`);
   let pinning: Pinning | null = null;
   if (SIDECAR_CORE && !PIN) throw new Error('--sidecar-core and --model-with-cassandra are layouts of --pin: give both');
+  if (INTERLEAVE_MS > 0 && SIDECAR_CORE) throw new Error('--interleave keeps every process where it is for the whole run: it does not go with --sidecar-core or --model-with-cassandra, which move the generator between runs');
+  if (!(INTERLEAVE_MS >= 0)) throw new Error(`--interleave takes a slice length in ms, not ${arg('--interleave', '')}`);
   if (MODEL_WITH_CASSANDRA && process.argv.includes('--sidecar-core')) throw new Error('--sidecar-core and --model-with-cassandra are two layouts: give one');
   if (PIN) {
     if (!cassPid) throw new Error('--pin: no Cassandra started by `npm run services` to pin (its pid file is missing)');
@@ -417,83 +449,162 @@ async function main(): Promise<void> {
     }
     pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
-    const m0 = await scrape(sc.port);
-    const j0 = machineCpuJiffies();
-    const c0 = processCpuMs(cassPid);
-    const sc0 = processTimesMs(sc.child.pid);
-    const th0 = threadSplitMs(sc.child.pid);
-    const g0 = selfCpuMs();
-    tooks = [];
-    const s = await runOpenLoop(sidecarFn, opts);
-    // Answers arrive about in due order: drop the warm-up's share.
-    const took = tooks.slice(Math.round((tooks.length * opts.warmupMs) / opts.durationMs)).sort((a, b) => a - b);
-    const tookMs = { p50: percentile(took, 50), p99: percentile(took, 99), p999: percentile(took, 99.9) };
-    const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
-    const sc1 = processTimesMs(sc.child.pid);
-    const th1 = threadSplitMs(sc.child.pid);
-    // The event loop's share against V8's helper threads (GC, compiler) and libuv's pool.
-    const sidecarMainThreadUs = perRequest(th0?.main ?? null, th1?.main ?? null, s.sent);
-    const sidecarOtherThreadsUs = perRequest(th0?.others ?? null, th1?.others ?? null, s.sent);
-    const sidecarCpuUs = perRequest(sc0 && sc0.user + sc0.sys, sc1 && sc1.user + sc1.sys, s.sent);
-    const sidecarSysUs = perRequest(sc0?.sys ?? null, sc1?.sys ?? null, s.sent);
-    const stealSidecar = stealPercent(j0, machineCpuJiffies());
-    const view = sidecarView(m0, await scrape(sc.port));
-    // The hop alone: same processes, same CPUs, same rate, no store read.
-    let hop: OpenLoopResult | null = null;
-    if (HOP && entities === 1) {
-      hop = await runOpenLoop(async () => {
-        const res = await pool.get('/healthz');
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-      }, opts);
-    }
-    await stopSidecar();
-    const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
-    // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
-    const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
-    for (const px of entities === 1 ? proxies : []) {
-      const server = await startProxy(px.cfg);
-      try {
-        if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
-        const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
-        const send = async () => {
-          const res = await client.post('/', px.body());
+    const sequential = async (): Promise<Figures> => {
+      const m0 = await scrape(sc.port);
+      const j0 = machineCpuJiffies();
+      const c0 = processCpuMs(cassPid);
+      const sc0 = processTimesMs(sc.child.pid);
+      const th0 = threadSplitMs(sc.child.pid);
+      const g0 = selfCpuMs();
+      tooks = [];
+      const s = await runOpenLoop(sidecarFn, opts);
+      // Answers arrive about in due order: drop the warm-up's share.
+      const took = tooks.slice(Math.round((tooks.length * opts.warmupMs) / opts.durationMs)).sort((a, b) => a - b);
+      const tookMs = { p50: percentile(took, 50), p99: percentile(took, 99), p999: percentile(took, 99.9) };
+      const genSidecarUs = perRequest(g0, selfCpuMs(), s.sent);
+      const sc1 = processTimesMs(sc.child.pid);
+      const th1 = threadSplitMs(sc.child.pid);
+      // The event loop's share against V8's helper threads (GC, compiler) and libuv's pool.
+      const sidecarMainThreadUs = perRequest(th0?.main ?? null, th1?.main ?? null, s.sent);
+      const sidecarOtherThreadsUs = perRequest(th0?.others ?? null, th1?.others ?? null, s.sent);
+      const sidecarCpuUs = perRequest(sc0 && sc0.user + sc0.sys, sc1 && sc1.user + sc1.sys, s.sent);
+      const sidecarSysUs = perRequest(sc0?.sys ?? null, sc1?.sys ?? null, s.sent);
+      const stealSidecar = stealPercent(j0, machineCpuJiffies());
+      const view = sidecarView(m0, await scrape(sc.port));
+      // The hop alone: same processes, same CPUs, same rate, no store read.
+      let hop: OpenLoopResult | null = null;
+      if (HOP && entities === 1) {
+        hop = await runOpenLoop(async () => {
+          const res = await pool.get('/healthz');
           if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-          if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
-        };
-        try {
-          await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
-          const p0 = processTimesMs(server.child.pid);
-          const result = await runOpenLoop(send, opts);
-          const p1 = processTimesMs(server.child.pid);
-          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
-        } finally {
-          client.close();
-        }
-      } finally {
-        await stopChild(server.child);
+        }, opts);
       }
-    }
+      await stopSidecar();
+      const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
+      // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
+      const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
+      for (const px of entities === 1 ? proxies : []) {
+        const server = await startProxy(px.cfg);
+        try {
+          if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
+          const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
+          const send = async () => {
+            const res = await client.post('/', px.body());
+            if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+            if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
+          };
+          try {
+            await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
+            const p0 = processTimesMs(server.child.pid);
+            const result = await runOpenLoop(send, opts);
+            const p1 = processTimesMs(server.child.pid);
+            stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
+          } finally {
+            client.close();
+          }
+        } finally {
+          await stopChild(server.child);
+        }
+      }
+      // The raw client: on the clients' CPU as in every raw run, or (--model-with-cassandra) where the generator was.
+      if (pinning && SIDECAR_CORE && !MODEL_WITH_CASSANDRA) setAffinity(process.pid, pinning.clients);
+      const c1 = processCpuMs(cassPid);
+      const g1 = selfCpuMs();
+      const j1 = machineCpuJiffies();
+      const r = await runOpenLoop(rawFn, opts);
+      const stealRaw = stealPercent(j1, machineCpuJiffies());
+      const rawClientUs = perRequest(g1, selfCpuMs(), r.sent);
+      const cassCpuRawUs = perRequest(c1, processCpuMs(cassPid), r.sent);
+      return { s, hop, stripped, tookMs, view, stealSidecar, r, stealRaw, cpu: { sidecarCpuUs, sidecarSysUs, sidecarMainThreadUs, sidecarOtherThreadsUs, genSidecarUs, cassCpuSidecarUs, rawClientUs, cassCpuRawUs, generatorAndRawClientUs: null, cassandraUs: null } };
+    };
+    // --interleave: the sidecar, the raw client (and the stripped-down servers, --hop) take
+    // turns in slices of INTERLEAVE_MS within one open-loop run, so that every one of them
+    // meets the machine's slow spells alike. Each target's figures are those of its slices.
+    const interleaved = async (): Promise<Figures> => {
+      const servers: { name: 'readProxy' | 'serviceProxy'; child: ChildProcess; client: HttpLoadClient; send: () => Promise<void> }[] = [];
+      try {
+        for (const px of entities === 1 ? proxies : []) {
+          const server = await startProxy(px.cfg);
+          const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
+          const send = async () => {
+            const res = await client.post('/', px.body());
+            if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+            if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
+          };
+          servers.push({ name: px.name, child: server.child, client, send });
+          await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
+        }
+        const hopFn = async () => {
+          const res = await pool.get('/healthz');
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+        };
+        const targets: { send: () => Promise<void> }[] = [{ send: sidecarFn }, { send: rawFn }, ...servers, ...(HOP && entities === 1 ? [{ send: hopFn }] : [])];
+        const perSlice = Math.max(1, Math.round((rate * INTERLEAVE_MS) / 1000));
+        const classOf = (i: number) => Math.floor(i / perSlice) % targets.length;
+        const seconds = SECONDS * targets.length + 2;
+        const m0 = await scrape(sc.port);
+        const j0 = machineCpuJiffies();
+        const c0 = processCpuMs(cassPid);
+        const sc0 = processTimesMs(sc.child.pid);
+        const th0 = threadSplitMs(sc.child.pid);
+        const px0 = servers.map((x) => processTimesMs(x.child.pid));
+        const g0 = selfCpuMs();
+        tooks = [];
+        const all = await runOpenLoop((i) => targets[classOf(i)].send(), { ...opts, durationMs: seconds * 1000, maxRequests: rate * seconds, classes: { count: targets.length, classOf } });
+        const by = all.byClass!;
+        const s = by[0];
+        const r = by[1];
+        // The sidecar's answers of the warm-up: its requests due in the first warmupMs.
+        let warm = 0;
+        for (let i = 0; i < (rate * opts.warmupMs) / 1000; i++) if (classOf(i) === 0) warm++;
+        const took = tooks.slice(warm).sort((x, y) => x - y);
+        const sc1 = processTimesMs(sc.child.pid);
+        const th1 = threadSplitMs(sc.child.pid);
+        const stripped: Figures['stripped'] = {};
+        servers.forEach((x, k) => {
+          const p1 = processTimesMs(x.child.pid);
+          const p0 = px0[k];
+          stripped[x.name] = { result: by[2 + k], cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, by[2 + k].sent) };
+        });
+        const steal = stealPercent(j0, machineCpuJiffies());
+        return {
+          s, r, stripped, hop: HOP && entities === 1 ? by[targets.length - 1] : null,
+          tookMs: { p50: percentile(took, 50), p99: percentile(took, 99), p999: percentile(took, 99.9) },
+          view: sidecarView(m0, await scrape(sc.port)), stealSidecar: steal, stealRaw: steal,
+          cpu: {
+            // An idle process costs next to nothing, so a server's CPU over the run is that of its own slices.
+            sidecarCpuUs: perRequest(sc0 && sc0.user + sc0.sys, sc1 && sc1.user + sc1.sys, s.sent),
+            sidecarSysUs: perRequest(sc0?.sys ?? null, sc1?.sys ?? null, s.sent),
+            sidecarMainThreadUs: perRequest(th0?.main ?? null, th1?.main ?? null, s.sent),
+            sidecarOtherThreadsUs: perRequest(th0?.others ?? null, th1?.others ?? null, s.sent),
+            // This process is the generator of every slice and the raw client of its own: one figure for both, per request of the run.
+            genSidecarUs: null, rawClientUs: null, cassCpuSidecarUs: null, cassCpuRawUs: null,
+            generatorAndRawClientUs: perRequest(g0, selfCpuMs(), all.sent),
+            cassandraUs: perRequest(c0, processCpuMs(cassPid), all.sent),
+          },
+        };
+      } finally {
+        for (const x of servers) { x.client.close(); await stopChild(x.child); }
+      }
+    };
+    const { s, hop, stripped, tookMs, view, stealSidecar, r, stealRaw, cpu } = INTERLEAVE_MS > 0 ? await interleaved() : await sequential();
+    const { sidecarCpuUs, sidecarSysUs, sidecarMainThreadUs, sidecarOtherThreadsUs, genSidecarUs, cassCpuSidecarUs, rawClientUs, cassCpuRawUs, generatorAndRawClientUs, cassandraUs } = cpu;
+    if (INTERLEAVE_MS > 0) await stopSidecar();
     line(`sidecar ${label}`, s);
     if (hop) line(`  hop only (GET /healthz)`, hop);
     for (const px of proxies) { const m = stripped[px.name]; if (m) line(`  ${px.label}`, m.result); }
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
-    // The raw client: on the clients' CPU as in every raw run, or (--model-with-cassandra) where the generator was.
-    if (pinning && SIDECAR_CORE && !MODEL_WITH_CASSANDRA) setAffinity(process.pid, pinning.clients);
-    const c1 = processCpuMs(cassPid);
-    const g1 = selfCpuMs();
-    const j1 = machineCpuJiffies();
-    const r = await runOpenLoop(rawFn, opts);
-    const stealRaw = stealPercent(j1, machineCpuJiffies());
-    const rawClientUs = perRequest(g1, selfCpuMs(), r.sent);
-    const cassCpuRawUs = perRequest(c1, processCpuMs(cassPid), r.sent);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
     const strippedRatio = (k: 'readProxy' | 'serviceProxy') => { const m = stripped[k]; return m ? Math.round((m.result.p99 / r.p99) * 100) / 100 : null; };
     const strippedText = proxies.filter((px) => stripped[px.name]).map((px) => ` p99 ${px.name} / raw = ${strippedRatio(px.name)} (its process ${stripped[px.name]!.cpuUs} µs CPU per request);`).join('');
-    console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs); load average ${load1.toFixed(1)}`);
+    const others = INTERLEAVE_MS > 0
+      ? `load generator and raw client together ${generatorAndRawClientUs} µs and Cassandra ${cassandraUs} µs per request of the run (interleaved)`
+      : `load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs)`;
+    console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), ${others}; load average ${load1.toFixed(1)}`);
     runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), raw: r, p99Ratio: ratio,
-      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs } });
+      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs, ...(INTERLEAVE_MS > 0 ? { loadGeneratorAndRawClientInterleaved: generatorAndRawClientUs, cassandraInterleaved: cassandraUs } : {}) } });
   };
   try {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
@@ -534,7 +645,7 @@ async function main(): Promise<void> {
     ...(MODEL_WITH_CASSANDRA ? { ratioNotJudged: 'the raw client shares Cassandra\'s CPU in this layout and the sidecar does not' } : {}),
     from: pooled2000 ? 'pooled runs' : 'one run',
   } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,

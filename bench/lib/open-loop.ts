@@ -44,6 +44,12 @@ export interface OpenLoopOptions {
   /** Requests in the first `warmupMs` are sent but not measured. */
   readonly warmupMs?: number;
   readonly drainMs?: number;
+  /**
+   * Requests split into classes (e.g. by time slice between two servers, as
+   * bench/sidecar-bench.ts --interleave does): `classOf(i)` in 0..classes-1. The result then
+   * also has `byClass`, each class's figures as for a run of its own.
+   */
+  readonly classes?: { readonly count: number; readonly classOf: (i: number) => number };
 }
 
 export interface OpenLoopResult {
@@ -76,44 +82,69 @@ export interface OpenLoopResult {
    * not enumerable, so that results files (JSON.stringify) leave it out.
    */
   readonly latenciesMs?: readonly number[];
+  /** With `classes`: per class, its requests' figures (achievedRate: over its share of the run's time). */
+  readonly byClass?: readonly OpenLoopResult[];
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** What one class of requests (or the whole run) came to. */
+interface Tally {
+  latencies: number[];
+  sendLags: number[];
+  errors: number;
+  firstError: string | null;
+  sent: number;
+  maxSendLag: number;
+  sumSendLag: number;
+  outstanding: number;
+}
+
+const newTally = (): Tally => ({ latencies: [], sendLags: [], errors: 0, firstError: null, sent: 0, maxSendLag: 0, sumSendLag: 0, outstanding: 0 });
+
 export async function runOpenLoop(send: (i: number) => Promise<void>, opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const intervalMs = 1000 / opts.rate;
   const warmup = opts.warmupMs ?? 0;
-  const latencies: number[] = [];
-  const sendLags: number[] = [];
-  let errors = 0;
-  let firstError: string | null = null;
-  let outstanding = 0;
-  let sent = 0;
-  let maxSendLag = 0;
-  let sumSendLag = 0;
+  const all = newTally();
+  // Per class; without classes, the run is its one class and `all` is all there is.
+  const tallies: Tally[] = opts.classes ? Array.from({ length: opts.classes.count }, newTally) : [];
   let t0 = performance.now();
   let allSent!: () => void;
   const sending = new Promise<void>((r) => { allSent = r; });
   let drained: (() => void) | null = null;
 
+  const sentOne = (t: Tally, lag: number, measured: boolean) => {
+    t.outstanding++;
+    t.sent++;
+    if (lag > t.maxSendLag) t.maxSendLag = lag;
+    t.sumSendLag += lag;
+    if (measured) t.sendLags.push(lag);
+  };
+  const failed = (t: Tally, e: unknown) => {
+    t.errors++;
+    t.firstError ??= e instanceof Error ? e.message : String(e);
+  };
   const issue = (i: number, due: number) => {
-    outstanding++;
-    sent++;
+    const own = opts.classes ? tallies[opts.classes.classOf(i)] : null;
     const lag = performance.now() - due;
-    if (lag > maxSendLag) maxSendLag = lag;
-    sumSendLag += lag;
-    if (due - t0 >= warmup) sendLags.push(lag);
+    const measured = due - t0 >= warmup;
+    sentOne(all, lag, measured);
+    if (own) sentOne(own, lag, measured);
     send(i).then(
       () => {
-        if (due - t0 >= warmup) latencies.push(performance.now() - due);
+        if (!measured) return;
+        const latency = performance.now() - due;
+        all.latencies.push(latency);
+        own?.latencies.push(latency);
       },
       (e: unknown) => {
-        errors++;
-        firstError ??= e instanceof Error ? e.message : String(e);
+        failed(all, e);
+        if (own) failed(own, e);
       },
     ).finally(() => {
-      outstanding--;
-      if (outstanding === 0 && drained) drained();
+      if (own) own.outstanding--;
+      all.outstanding--;
+      if (all.outstanding === 0 && drained) drained();
     });
   };
 
@@ -130,37 +161,43 @@ export async function runOpenLoop(send: (i: number) => Promise<void>, opts: Open
     for (; next <= last; next++) issue(next, t0 + next * intervalMs);
     if (next >= count) allSent();
   });
-  pacer.on('error', (e) => { firstError ??= `pacer: ${e.message}`; allSent(); });
+  pacer.on('error', (e) => { all.firstError ??= `pacer: ${e.message}`; allSent(); });
   if (count === 0) allSent();
   await sending;
   await pacer.terminate();
   const elapsedMs = performance.now() - t0;
-  if (outstanding > 0) {
+  if (all.outstanding > 0) {
     await Promise.race([
       new Promise<void>((r) => { drained = r; }),
       new Promise<void>((r) => setTimeout(r, opts.drainMs ?? 5000).unref()),
     ]);
   }
-  const timedOut = outstanding;
-  latencies.sort((a, b) => a - b);
+  const result = summarize(all, opts.rate, elapsedMs);
+  // A class's achieved rate is that of its own share of the run (its slices, when the classes take turns).
+  if (opts.classes) Object.assign(result, { byClass: tallies.map((t) => summarize(t, opts.rate, (elapsedMs * t.sent) / Math.max(1, all.sent))) });
+  return result;
+}
+
+function summarize(t: Tally, rate: number, elapsedMs: number): OpenLoopResult {
+  const latencies = t.latencies.sort((a, b) => a - b);
   const mean = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
   const result: OpenLoopResult = {
-    rate: opts.rate,
-    sent,
+    rate,
+    sent: t.sent,
     measured: latencies.length,
-    errors,
-    timedOut,
-    achievedRate: Math.round(sent / (elapsedMs / 1000)),
+    errors: t.errors,
+    timedOut: t.outstanding,
+    achievedRate: Math.round(t.sent / (elapsedMs / 1000)),
     p50: round(percentile(latencies, 50)),
     p90: round(percentile(latencies, 90)),
     p99: round(percentile(latencies, 99)),
     p999: round(percentile(latencies, 99.9)),
     max: round(latencies[latencies.length - 1] ?? NaN),
     mean: round(mean),
-    maxSendLagMs: round(maxSendLag),
-    meanSendLagMs: round(sumSendLag / Math.max(1, sent)),
-    p99SendLagMs: round(percentile(sendLags.sort((a, b) => a - b), 99)),
-    firstError,
+    maxSendLagMs: round(t.maxSendLag),
+    meanSendLagMs: round(t.sumSendLag / Math.max(1, t.sent)),
+    p99SendLagMs: round(percentile(t.sendLags.sort((a, b) => a - b), 99)),
+    firstError: t.firstError,
   };
   Object.defineProperty(result, 'latenciesMs', { value: latencies, enumerable: false });
   return result;

@@ -103,4 +103,30 @@ describe('runOpenLoop', () => {
     assert.equal(r.measured, 50);
     assert.equal(r.firstError, 'boom');
   });
+
+  it('splits the figures by class: each class has its own requests, latencies and errors', async () => {
+    // Slices of 50 requests take turns: class 0 answers in 2 ms, class 1 in 12 ms and fails every 10th.
+    const classOf = (i: number) => Math.floor(i / 50) % 2;
+    const r = await runOpenLoop(async (i) => {
+      await new Promise((res) => setTimeout(res, classOf(i) === 0 ? 2 : 12));
+      if (classOf(i) === 1 && i % 10 === 0) throw new Error(`slow ${i}`);
+    }, { rate: 1000, durationMs: 400, maxRequests: 400, warmupMs: 100, classes: { count: 2, classOf } });
+    const [fast, slow] = r.byClass!;
+    assert.equal(fast.sent + slow.sent, r.sent);
+    assert.equal(fast.sent, 200);
+    assert.equal(slow.sent, 200);
+    assert.equal(fast.errors, 0);
+    assert.equal(slow.errors, 20);
+    assert.equal(r.errors, 20);
+    assert.match(slow.firstError ?? '', /^slow \d+$/);
+    // The first 100 ms (requests 0-99: one slice of each) are warm-up.
+    assert.equal(fast.measured, 150);
+    assert.equal(slow.measured, 135);
+    assert.equal(r.measured, fast.measured + slow.measured);
+    assert.ok(fast.p99 < 12, `fast p99 ${fast.p99}`);
+    assert.ok(slow.p50 >= 12, `slow p50 ${slow.p50}`);
+    assert.deepEqual([...r.latenciesMs!].sort((a, b) => a - b), [...fast.latenciesMs!, ...slow.latenciesMs!].sort((a, b) => a - b));
+    // Each class ran at the full rate during its own slices.
+    assert.ok(fast.achievedRate > 500, `fast achieved ${fast.achievedRate}/s`);
+  });
 });
