@@ -22,7 +22,8 @@ export type RequestErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'method_not_allowed'
-  | 'overloaded';
+  | 'overloaded'
+  | 'shutting_down';
 
 const STATUS: Record<RequestErrorCode, number> = {
   invalid_json: 400,
@@ -44,6 +45,7 @@ const STATUS: Record<RequestErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   overloaded: 503,
+  shutting_down: 503,
 };
 
 export class RequestError extends Error {

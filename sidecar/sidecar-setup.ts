@@ -137,7 +137,7 @@ export async function openSidecarFromStore(config: PaletteConfig, o: ServingOver
   });
   const sidecar = createSidecar(service, server, metrics, log);
   return {
-    app: sidecar.app,
+    handler: sidecar.handler,
     follower,
     get draining() { return sidecar.draining; },
     get socketPath() { return sidecar.socketPath; },

@@ -13,7 +13,7 @@ import type { ServingOverrides } from '../../sidecar/sidecar-setup.js';
 import type { Sidecar } from '../../sidecar/server.js';
 import { ExitWithCode } from './exit.js';
 
-// The sidecar (fastify, prom-client, pino, the store drivers) loads inside the actions: the
+// The sidecar (node:http, prom-client, pino, the store drivers) loads inside the actions: the
 // command tree must build without them (compiler/README.md, "CLI rule: start fast").
 
 

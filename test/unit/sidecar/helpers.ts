@@ -1,8 +1,9 @@
 /**
  * The rides example compiled into a serving manifest and materializer plan, trips for a few
  * drivers and riders written into a FakeStore as the materializer would, and a sidecar over
- * it (fastify's inject: no socket needed).
+ * it (light-my-request's inject into its request listener: no socket needed).
  */
+import inject from 'light-my-request';
 import pino from 'pino';
 import { compileSources } from '../../../compiler/compile.js';
 import { materializerPlan } from '../../../compiler/targets/materializer-plan-target.js';
@@ -82,18 +83,17 @@ export async function testSidecar(opts: {
   const metrics = new SidecarMetrics();
   const service = new FeatureService(new ServingCatalog(opts.manifest ?? rides.manifest), store, { ...DEFAULT_SERVICE_OPTIONS, ...opts.service }, metrics, quietLog);
   const sidecar = createSidecar(service, { ...DEFAULT_SERVER_OPTIONS, ...opts.server }, metrics, quietLog);
-  await sidecar.app.ready();
   return {
     sidecar, service, store, metrics,
     async post(body, headers = {}) {
-      const res = await sidecar.app.inject({
+      const res = await inject(sidecar.handler, {
         method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json', ...headers },
         payload: typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: res.statusCode, json: res.json() };
     },
     async get(path, headers = {}) {
-      const res = await sidecar.app.inject({ method: 'GET', url: path, headers });
+      const res = await inject(sidecar.handler, { method: 'GET', url: path, headers });
       let json: unknown = null;
       try { json = res.json(); } catch { /* text route */ }
       return { status: res.statusCode, json, text: res.body };

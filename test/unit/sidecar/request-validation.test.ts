@@ -3,6 +3,7 @@
  * the problem; random bodies never get a 500.
  */
 import assert from 'node:assert/strict';
+import inject from 'light-my-request';
 import { describe, it } from 'node:test';
 import { compile, testSidecar } from './helpers.js';
 
@@ -114,18 +115,18 @@ describe('request validation', () => {
 
   it('refuses a wrong media type (415), an oversized body (413) and an unknown route (404)', async () => {
     const s = await testSidecar({ server: { maxBodyBytes: 1024 } });
-    let res = await s.sidecar.app.inject({ method: 'POST', url: '/v1/features', headers: { 'content-type': 'text/plain' }, payload: JSON.stringify(ok) });
+    let res = await inject(s.sidecar.handler, { method: 'POST', url: '/v1/features', headers: { 'content-type': 'text/plain' }, payload: JSON.stringify(ok) });
     assert.equal(res.statusCode, 415);
     assert.equal(res.json().error.code, 'unsupported_media_type');
     const big = { model: 'rides.eta_v3', entities: Array.from({ length: 100 }, (_, i) => ({ driver_id: `driver-${i}` })) };
-    res = await s.sidecar.app.inject({ method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(big) });
+    res = await inject(s.sidecar.handler, { method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(big) });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error.code, 'body_too_large');
     assert.match(res.json().error.message, /1024 bytes/);
     const nf = await s.get('/v2/features');
     assert.equal(nf.status, 404);
     assert.equal(nf.json.error.code, 'not_found');
-    const empty = await s.sidecar.app.inject({ method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: '' });
+    const empty = await inject(s.sidecar.handler, { method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: '' });
     assert.equal(empty.statusCode, 400);
   });
 
@@ -156,11 +157,36 @@ describe('request validation', () => {
       const body = i % 3 === 0 ? { model: value(2), entities: value(1), at: value(2) } : value(0);
       const text = JSON.stringify(body) ?? 'null';
       const cut = i % 7 === 0 ? text.slice(0, Math.floor(rnd() * text.length)) : text;
-      const res = await s.sidecar.app.inject({ method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: cut });
+      const res = await inject(s.sidecar.handler, { method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json' }, payload: cut });
       assert.ok(res.statusCode < 500, `${cut} → ${res.statusCode} ${res.body}`);
       if (res.statusCode !== 200) assert.ok(res.json().error.code, res.body);
     }
     const proto = await s.post('{"model": "rides.eta_v3", "entities": [{"driver_id": "d1"}], "__proto__": {"x": 1}}');
     assert.equal(proto.status, 400);
+    assert.equal(proto.json.error.code, 'invalid_json');
+  });
+
+  it('refuses prototype poisoning however it is spelled, and only that', async () => {
+    const s = await testSidecar();
+    for (const text of [
+      '{"model": "rides.eta_v3", "entities": [{"driver_id": "d1", "__proto__": {"polluted": true}}]}',
+      '{"model": "rides.eta_v3", "entities": [{"driver_id": "d1"}], "\\u005f_proto__": {"x": 1}}',
+      '{"model": "rides.eta_v3", "entities": [{"driver_id": "d1"}], "x": [{"constructor": {"prototype": {"y": 1}}}]}',
+    ]) {
+      const r = await s.post(text);
+      assert.equal(r.status, 400, text);
+      assert.equal(r.json.error.code, 'invalid_json', text);
+      assert.match(r.json.error.message, /__proto__|constructor\.prototype/, text);
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // The words as values, or a `constructor` key without `prototype`, are just unknown input.
+    const ok = await s.post('{"model": "rides.eta_v3", "entities": [{"driver_id": "__proto__ constructor"}]}');
+    assert.equal(ok.status, 200);
+    const other = await s.post('{"model": "rides.eta_v3", "entities": [{"driver_id": "d1", "constructor": 1}]}');
+    assert.equal(other.status, 400);
+    assert.notEqual(other.json.error.code, 'invalid_json');
+    const empty = await s.post('');
+    assert.equal(empty.json.error.code, 'invalid_json');
+    assert.match(empty.json.error.message, /empty/);
   });
 });

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import inject from 'light-my-request';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -108,6 +111,94 @@ describe('sidecar server', () => {
     assert.equal(r.json.results[0].statuses['driver_trip_stats.trips_1h'], 'ok');
     await closing;
     assert.equal(s.store.closed, true);
+  });
+
+  it('answers HEAD on its GET routes, and a known path with another method is 405 with Allow', async () => {
+    const s = await testSidecar();
+    const head = await inject(s.sidecar.handler, { method: 'HEAD', url: '/healthz' });
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.body, '');
+    assert.equal(head.headers['content-length'], String(Buffer.byteLength('{"status":"alive"}')));
+    const wrong = await inject(s.sidecar.handler, { method: 'GET', url: '/v1/features' });
+    assert.equal(wrong.statusCode, 405);
+    assert.equal(wrong.headers.allow, 'POST');
+    assert.equal(wrong.json().error.code, 'method_not_allowed');
+    const del = await inject(s.sidecar.handler, { method: 'DELETE', url: '/metrics?x=1' });
+    assert.equal(del.statusCode, 405);
+    assert.equal(del.headers.allow, 'GET, HEAD');
+    const q = await inject(s.sidecar.handler, { method: 'GET', url: '/healthz?probe=1' });
+    assert.equal(q.statusCode, 200, 'a query string does not change the route');
+  });
+
+  it('drains over real connections: the answer in flight closes its keep-alive connection, later requests get 503, close() does not wait for idle sockets', async () => {
+    const s = await testSidecar({ server: { port: 0 }, service: { deadlineMs: 1000 } });
+    const url = new URL(await s.sidecar.listen());
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const call = (method: string, path: string, payload?: string) => new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method, path, agent, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    try {
+      assert.equal((await call('GET', '/healthz')).status, 200); // two open keep-alive connections
+      assert.equal((await call('GET', '/healthz')).status, 200);
+      s.store.delayMs.set('rides.driver_trip_stats', 200);
+      const inFlight = call('POST', '/v1/features', JSON.stringify(body));
+      await new Promise((r) => setTimeout(r, 50));
+      const t0 = performance.now();
+      const closing = s.sidecar.close();
+      const late = await call('GET', '/readyz').catch((e: Error) => e);
+      // Either the idle connection was already closed (the request fails to connect) or it answers 503.
+      if (!(late instanceof Error)) {
+        assert.equal(late.status, 503);
+        assert.equal(JSON.parse(late.body).error.code, 'shutting_down');
+        assert.equal(late.headers.connection, 'close');
+      }
+      const r = await inFlight;
+      assert.equal(r.status, 200, 'the request in flight was answered');
+      assert.equal(r.headers.connection, 'close', 'and its connection closed with it');
+      await closing;
+      const ms = performance.now() - t0;
+      assert.ok(ms < 2000, `close() took ${ms.toFixed(0)} ms: it must not wait for keep-alive timeouts`);
+      assert.equal(s.store.closed, true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a chunked body past the limit is 413 and its connection is closed; a client gone mid-body leaves nothing in flight', async () => {
+    const s = await testSidecar({ server: { port: 0, maxBodyBytes: 1024 } });
+    const url = new URL(await s.sidecar.listen());
+    try {
+      const raw = (text: string, end: boolean) => new Promise<string>((resolve, reject) => {
+        const sock = netConnect(Number(url.port), url.hostname);
+        let got = '';
+        sock.setEncoding('utf8');
+        sock.on('data', (c: string) => { got += c; });
+        sock.on('close', () => resolve(got));
+        sock.on('error', reject);
+        sock.write(text);
+        if (!end) setTimeout(() => sock.destroy(), 100);
+      });
+      const chunk = 'x'.repeat(600);
+      const chunked = `POST /v1/features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+      const answer = await raw(chunked, true); // the sidecar answers and closes: no terminating chunk needed
+      assert.match(answer, /^HTTP\/1\.1 413 /);
+      assert.match(answer, /connection: close/i);
+      assert.match(answer, /"code":"body_too_large"/);
+      // Headers and half a body, then the client goes away.
+      await raw('POST /v1/features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":', false);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await s.metrics.inFlight.get()).values[0].value, 0);
+      assert.equal((await s.post(body)).status, 200, 'and it still answers');
+    } finally {
+      await s.sidecar.close();
+    }
   });
 
   it('serves on a loopback socket for `palette fetch --via`, and the table shows values and statuses', async () => {
