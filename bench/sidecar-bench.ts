@@ -649,7 +649,7 @@ async function main(): Promise<void> {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     cassandraJvm: jvmFlags(cassPid),
     pooled,
-    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: MODEL_WITH_CASSANDRA ? 'sidecar alone on the client CPUs; load generator and raw client with Cassandra' : SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (fastify), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
+    pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: MODEL_WITH_CASSANDRA ? 'sidecar alone on the client CPUs; load generator and raw client with Cassandra' : SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (node:http), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
   });
   console.log(`goals at 2000/s: ${JSON.stringify(goals)}\nwrote ${path}`);
 }
