@@ -61,8 +61,9 @@
  * floor of any HTTP sidecar over cassandra-driver sharing its client's core: what the hop and
  * the driver cost in a second process, whatever the sidecar does inside. --proxy-service adds a
  * run against the same node:http handler around the sidecar's FeatureService (checks, reads,
- * decoding, merge, features, JSON) without fastify, metrics or logging: between the two, the
- * cost of Palette's read path; between it and the sidecar, that of the framework and metrics.
+ * decoding, merge, features, JSON) without the sidecar's server (routes, token, limits), metrics
+ * or logging: between the two, the cost of Palette's read path; between it and the sidecar,
+ * that of the sidecar's server and metrics.
  *
  * --interleave MS: instead of a run per target one after the other (sidecar, then the
  * stripped-down servers, then raw), the targets take turns in slices of MS milliseconds
@@ -123,7 +124,7 @@ const SOCKET = process.argv.includes('--socket');
 const HOP = process.argv.includes('--hop');
 /** Also measure bench/lib/read-proxy.ts at each one-entity rate: HTTP + the three reads, nothing else. */
 const PROXY = process.argv.includes('--proxy');
-/** ... and HTTP + the sidecar's FeatureService, without fastify and metrics. */
+/** ... and HTTP + the sidecar's FeatureService, without the sidecar's server and metrics. */
 const PROXY_SERVICE = process.argv.includes('--proxy-service');
 /** With --pin: the model's side on Cassandra's CPU in every run (generator and raw client), the sidecar alone on the other. */
 const MODEL_WITH_CASSANDRA = process.argv.includes('--model-with-cassandra');

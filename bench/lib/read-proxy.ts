@@ -12,8 +12,9 @@
  *   sidecar built from these parts on this layout can meet it, whatever it does inside.
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
- *   JSON) built from the bench's palette.yaml, without fastify, metrics or logging. Against
- *   `reads` it prices Palette's read path; against the sidecar, the HTTP framework and metrics.
+ *   JSON) built from the bench's palette.yaml, without the sidecar's server (routes, token,
+ *   limits), metrics or logging. Against `reads` it prices Palette's read path; against the
+ *   sidecar, the sidecar's server and metrics.
  *
  * Child process: argv[2] is a JSON ReadProxyConfig; it prints `listening <port>` on stdout
  * once it answers, and ends on SIGTERM.
