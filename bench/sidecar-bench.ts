@@ -76,7 +76,9 @@
  * than anything the sidecar did. The servers all stay up for the
  * run and idle outside their slices (an idle server's CPU is next to nothing, so each
  * server's CPU over the run is that of its slices); this process is the generator of every
- * slice and the raw client of its own, so its CPU is given for the two together.
+ * slice and the raw client of its own, so its CPU is given for the two together. It is for
+ * loads the machine can carry: a target over capacity drains its backlog during the others'
+ * slices, so its latencies are those of one slice of overload, not of a steady one.
  *
  * A load given more than once (--rates 2000,2000,2000,2000) is also reported pooled: every
  * latency of its sidecar runs against every latency of its raw runs. The goals use the pooled
