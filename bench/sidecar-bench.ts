@@ -4,7 +4,7 @@
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
  *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-service] [--socket]
- *                                            [--interleave 1000]
+ *                                            [--interleave 200]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -347,6 +347,14 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
   };
 }
 
+/** A stripped-down server of bench/lib/read-proxy.ts, up and warm. */
+interface Stripped {
+  readonly name: 'readProxy' | 'serviceProxy';
+  readonly child: ChildProcess;
+  readonly send: () => Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** One load's figures, measured one target after the other or interleaved. */
 interface Figures {
   s: OpenLoopResult;
@@ -407,6 +415,25 @@ async function main(): Promise<void> {
   ];
   const rnd = prng(11);
   const pick = () => driverId(Math.floor(rnd() * ENTITIES));
+  /** A stripped-down server started and warmed up, with the generator's client to it. */
+  const startStripped = async (px: (typeof proxies)[number]): Promise<Stripped> => {
+    const server = await startProxy(px.cfg);
+    if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
+    const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
+    const send = async () => {
+      const res = await client.post('/', px.body());
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
+    };
+    const stop = async () => { client.close(); await stopChild(server.child); };
+    try {
+      await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+    return { name: px.name, child: server.child, send, stop };
+  };
 
   // The sidecar's own time per request (`tookMs` of its answer: from the checked request to
   // the values, store reads included, HTTP excluded), to split its latency into store and the rest.
@@ -452,6 +479,11 @@ async function main(): Promise<void> {
     }
     pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
+    // The hop alone (--hop): same processes, same CPUs, same rate, no store read.
+    const hopOnly = async () => {
+      const res = await pool.get('/healthz');
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+    };
     const sequential = async (): Promise<Figures> => {
       const m0 = await scrape(sc.port);
       const j0 = machineCpuJiffies();
@@ -476,37 +508,20 @@ async function main(): Promise<void> {
       const view = sidecarView(m0, await scrape(sc.port));
       // The hop alone: same processes, same CPUs, same rate, no store read.
       let hop: OpenLoopResult | null = null;
-      if (HOP && entities === 1) {
-        hop = await runOpenLoop(async () => {
-          const res = await pool.get('/healthz');
-          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-        }, opts);
-      }
+      if (HOP && entities === 1) hop = await runOpenLoop(hopOnly, opts);
       await stopSidecar();
       const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
       // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
       const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
       for (const px of entities === 1 ? proxies : []) {
-        const server = await startProxy(px.cfg);
+        const server = await startStripped(px);
         try {
-          if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
-          const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
-          const send = async () => {
-            const res = await client.post('/', px.body());
-            if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-            if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
-          };
-          try {
-            await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
-            const p0 = processTimesMs(server.child.pid);
-            const result = await runOpenLoop(send, opts);
-            const p1 = processTimesMs(server.child.pid);
-            stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
-          } finally {
-            client.close();
-          }
+          const p0 = processTimesMs(server.child.pid);
+          const result = await runOpenLoop(server.send, opts);
+          const p1 = processTimesMs(server.child.pid);
+          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
         } finally {
-          await stopChild(server.child);
+          await server.stop();
         }
       }
       // The raw client: on the clients' CPU as in every raw run, or (--model-with-cassandra) where the generator was.
@@ -524,24 +539,10 @@ async function main(): Promise<void> {
     // turns in slices of INTERLEAVE_MS within one open-loop run, so that every one of them
     // meets the machine's slow spells alike. Each target's figures are those of its slices.
     const interleaved = async (): Promise<Figures> => {
-      const servers: { name: 'readProxy' | 'serviceProxy'; child: ChildProcess; client: HttpLoadClient; send: () => Promise<void> }[] = [];
+      const servers: Stripped[] = [];
       try {
-        for (const px of entities === 1 ? proxies : []) {
-          const server = await startProxy(px.cfg);
-          const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
-          const send = async () => {
-            const res = await client.post('/', px.body());
-            if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-            if (res.body.includes('"status":"error"')) throw new Error(`error status: ${res.body.slice(0, 300)}`);
-          };
-          servers.push({ name: px.name, child: server.child, client, send });
-          await runOpenLoop(send, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up, as the sidecar's
-        }
-        const hopFn = async () => {
-          const res = await pool.get('/healthz');
-          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-        };
-        const targets: { send: () => Promise<void> }[] = [{ send: sidecarFn }, { send: rawFn }, ...servers, ...(HOP && entities === 1 ? [{ send: hopFn }] : [])];
+        for (const px of entities === 1 ? proxies : []) servers.push(await startStripped(px));
+        const targets: { send: () => Promise<void> }[] = [{ send: sidecarFn }, { send: rawFn }, ...servers, ...(HOP && entities === 1 ? [{ send: hopOnly }] : [])];
         const perSlice = Math.max(1, Math.round((rate * INTERLEAVE_MS) / 1000));
         const classOf = (i: number) => Math.floor(i / perSlice) % targets.length;
         const seconds = SECONDS * targets.length + 2;
@@ -587,7 +588,7 @@ async function main(): Promise<void> {
           },
         };
       } finally {
-        for (const x of servers) { x.client.close(); await stopChild(x.child); }
+        for (const x of servers) await x.stop();
       }
     };
     const { s, hop, stripped, tookMs, view, stealSidecar, r, stealRaw, cpu } = INTERLEAVE_MS > 0 ? await interleaved() : await sequential();
