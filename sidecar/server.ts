@@ -306,11 +306,8 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     }
   };
 
-  const newServer = (): Server => {
-    const s = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler);
-    s.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    return s;
-  };
+  /** One listener's server (TCP, or the Unix socket): the same handler and timeouts. */
+  const newServer = (): Server => createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, handler);
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
