@@ -3,8 +3,9 @@
  * (bench/sidecar-bench.ts, bench/serving-path-bench.ts, bench/lib/read-proxy.ts). It has the
  * Cassandra store's driver settings (runtime/stores/cassandra-store.ts): token-aware routing
  * over the local data center, LOCAL_ONE, prepared statements, one connection per node, maps
- * as ES Maps. It runs the store's statements (one partition each: a group's packed tile rows
- * or its value row), decoded by the driver; it does not decode the tile blobs.
+ * as ES Maps, blobs as slices of the network buffer (not copied). It runs the store's
+ * statements (one partition each: a group's packed tile rows or its value row), decoded by the
+ * driver; it does not decode the tile blobs.
  */
 import cassandra from 'cassandra-driver';
 import type { ServingManifest } from '../../runtime/contracts/manifest.js';
@@ -17,7 +18,7 @@ export function rawCassandraClient(contactPoint: string, localDataCenter = 'data
     policies: { loadBalancing: new cassandra.policies.loadBalancing.TokenAwarePolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(localDataCenter)) },
     queryOptions: { consistency: cassandra.types.consistencies.localOne, prepare: true },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1 } },
-    encoding: { map: Map },
+    encoding: { map: Map, copyBuffer: false },
   });
 }
 

@@ -102,6 +102,8 @@ interface TableStatements {
   readonly addTilesFenced: string | null;
   /** Tiles: per hop, the blob codec. */
   readonly codecs: Map<number, HopCodec>;
+  /** Values: each feature's column and its type. */
+  readonly features: readonly { feature: string; column: string; type: PalType }[];
 }
 
 export class CassandraStore implements OnlineStore {
@@ -111,6 +113,8 @@ export class CassandraStore implements OnlineStore {
   private readonly statements = new Map<string, TableStatements>();
   private readonly ks: string;
   private connected: Promise<void> | null = null;
+  /** True once connected: reads then go straight to the driver, without awaiting `connected`. */
+  private isConnected = false;
 
   constructor(private readonly options: CassandraStoreOptions) {
     if (!/^[a-z_][a-z0-9_]*$/i.test(options.keyspace)) throw new UserError(`invalid Cassandra keyspace name \`${options.keyspace}\``);
@@ -133,13 +137,16 @@ export class CassandraStore implements OnlineStore {
       // socket write, the driver coalescing what is queued in the same tick. Two connections
       // split them into two writes, and on loopback a write costs more than decoding a row.
       pooling: { coreConnectionsPerHost: { [types.distance.local]: options.connectionsPerHost ?? 1 } },
-      // The tiles map (timestamp → blob) as an ES Map with Date keys, both ways.
-      encoding: { map: Map },
+      // The tiles map (timestamp → blob) as an ES Map with Date keys, both ways. Blobs are
+      // slices of the network buffer, not copies (the driver copies each by default): every
+      // read here decodes its blobs before it returns (tile-codec.ts, published.ts) and keeps
+      // none, and the sidecar reads tens of tile blobs per request.
+      encoding: { map: Map, copyBuffer: false },
     });
   }
 
   private connect(): Promise<void> {
-    this.connected ??= this.client.connect().catch((e: Error) => {
+    this.connected ??= this.client.connect().then(() => { this.isConnected = true; }, (e: Error) => {
       this.connected = null;
       throw new UserError(`cannot connect to Cassandra at ${this.options.contactPoints.join(', ')}: ${e.message}`, 'is Cassandra running? (`npm run services -- up` starts a local one)');
     });
@@ -188,6 +195,7 @@ export class CassandraStore implements OnlineStore {
         addTiles: `UPDATE ${table} ${set} WHERE ${row}`,
         addTilesFenced: `UPDATE ${table} USING TIMESTAMP ? ${set} WHERE ${row}`,
         codecs: tileCodecs(group.layout),
+        features: [],
       };
     } else {
       const all: StorageColumn[] = [...t.partitionKey, ...t.columns];
@@ -198,6 +206,11 @@ export class CassandraStore implements OnlineStore {
         addTiles: null,
         addTilesFenced: null,
         codecs: new Map(),
+        features: group.layout.featureColumns.map((f) => {
+          const c = t.columns.find((x) => x.name === f.column);
+          if (!c) throw new Error(`palette: feature column ${f.column} is not in online table ${t.table}`);
+          return { feature: f.feature, column: f.column, type: c.type };
+        }),
       };
     }
     this.statements.set(t.table, s);
@@ -241,7 +254,7 @@ export class CassandraStore implements OnlineStore {
   /** One partition read of a tile table; `fn` gets every tile of a hop this layout has, from sinceMs on, with its hop's codec. */
   private async eachTile(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, opts: ReadOptions | undefined,
     fn: (codec: HopCodec, hopMs: number, tileStart: number, streamPartition: number, streamOffset: number | null, updatedAt: number | null, blob: Buffer) => void): Promise<void> {
-    await this.connect();
+    if (!this.isConnected) await this.connect();
     const s = this.stmts(group);
     if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
     const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
@@ -263,17 +276,14 @@ export class CassandraStore implements OnlineStore {
   }
 
   async readValues(group: GroupRuntime, key: readonly Value[], opts?: ReadOptions): Promise<ValueRow | null> {
-    await this.connect();
+    if (!this.isConnected) await this.connect();
     const s = this.stmts(group);
     if (s.table.kind !== 'values') throw new UserError(`${group.name} is not a snapshot group`);
     const rs = await this.client.execute(s.select, this.keyParams(s.table, key), this.execOptions(opts));
     const r = rs.first();
     if (!r) return null;
     const values: Record<string, Value> = {};
-    for (const f of group.layout.featureColumns) {
-      const c = s.table.columns.find((x) => x.name === f.column)!;
-      values[f.feature] = fromCassandra(r.get(f.column), c.type);
-    }
+    for (const f of s.features) values[f.feature] = fromCassandra(r.get(f.column), f.type);
     return {
       values,
       snapshotDs: (r.get(SNAPSHOT_DS_COLUMN) as string | null) ?? null,
