@@ -41,6 +41,8 @@ export interface GroupValues {
  * so every merge of the evaluator shares it).
  */
 interface HopAggregations {
+  /** The hop's position among the evaluator's hops (TileMerge's per-hop arrays). */
+  readonly position: number;
   /** The hop's bit in TileMerge's mask of hops with stream tiles seen. */
   readonly bit: number;
   readonly aggs: readonly { readonly index: number; readonly offset: number; readonly fields: Value[] }[];
@@ -57,7 +59,7 @@ export class GroupEvaluator {
     this.features = group.features.map((f) => ({ name: f.name, fn: compileExpr(f.expr) }));
     for (const [hopMs, hop] of hopStateColumns(group.layout)) {
       if (this.byHop.size >= 31) throw new Error(`palette: ${group.name} has more than 31 hops`);
-      this.byHop.set(hopMs, { bit: 1 << this.byHop.size, aggs: hop.aggregations.map((a) => ({ index: a.aggregationIndex, offset: a.offset, fields: new Array(a.width) })) });
+      this.byHop.set(hopMs, { position: this.byHop.size, bit: 1 << this.byHop.size, aggs: hop.aggregations.map((a) => ({ index: a.aggregationIndex, offset: a.offset, fields: new Array(a.width) })) });
     }
   }
 
@@ -116,6 +118,8 @@ export class TileMerge implements TileSink {
   private readonly states: AggState[];
   /** Per aggregation (by index): the oldest tile start its window holds at t. */
   private readonly from: number[];
+  /** Per hop (HopAggregations.position): the oldest tile start any of its windows holds at t. */
+  private readonly hopFrom: number[];
   /** `${hop}:${start}` of the batch tiles seen; made only when there are any (streaming-only is the common case). */
   private batchTiles: Set<string> | null = null;
   /** Bits (HopAggregations.bit) of the hops whose stream tiles were handed in. */
@@ -132,24 +136,40 @@ export class TileMerge implements TileSink {
       this.states[a.index] = evaluator.aggregators[a.index].create();
       this.from[a.index] = windowStart(a.window, t);
     }
+    this.hopFrom = new Array(evaluator.byHop.size).fill(Infinity);
+    evaluator.byHop.forEach((hop) => {
+      for (const a of hop.aggs) this.hopFrom[hop.position] = Math.min(this.hopFrom[hop.position], this.from[a.index]);
+    });
   }
 
-  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[]): void {
+  /** A tile is merged only if some window of its hop holds it at t: the others need no decoding. */
+  wants(hopMs: number, tileStart: number): boolean {
+    const hop = this.evaluator.byHop.get(hopMs);
+    return hop !== undefined && tileStart >= this.hopFrom[hop.position] && tileStart < this.t;
+  }
+
+  /**
+   * One tile. Every tile counts for freshness (newest tile start, newest write) and emptiness;
+   * only those with `fields` (the ones `wants` said yes to) are merged. Whether a tile is
+   * wanted depends on its hop and start alone, so a batch tile and the stream tiles it
+   * replaces are either all wanted or none.
+   */
+  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[] | null): void {
     const hop = this.evaluator.byHop.get(hopMs);
     if (!hop) return; // a hop this version does not use: ignore
     if (floorTo(tileStart, hopMs) !== tileStart) throw new Error(`palette: tile start ${tileStart} is not a multiple of hop ${hopMs}`);
     if (updatedAt !== null && (this.updatedAt === null || updatedAt > this.updatedAt)) this.updatedAt = updatedAt;
     if (streamPartition === BATCH_PARTITION) {
       if ((this.streamHops & hop.bit) !== 0) throw new Error(`palette: the online store handed a batch tile of hop ${hopMs} ms after stream tiles of that hop (OnlineStore.scanTiles order)`);
-      (this.batchTiles ??= new Set()).add(`${hopMs}:${tileStart}`);
+      if (fields !== null) (this.batchTiles ??= new Set()).add(`${hopMs}:${tileStart}`);
     } else {
       this.streamHops |= hop.bit;
       // (No key string per tile in the common case of no batch tiles: this is the sidecar's hot loop.)
-      if (this.batchTiles !== null && this.batchTiles.has(`${hopMs}:${tileStart}`)) return;
+      if (fields !== null && this.batchTiles !== null && this.batchTiles.has(`${hopMs}:${tileStart}`)) return;
     }
     this.tiles++;
     if (this.newest === null || tileStart > this.newest) this.newest = tileStart;
-    if (tileStart >= this.t) return; // after t: in no window at t
+    if (fields === null || tileStart >= this.t) return; // not wanted, or after t: in no window at t
     const aggregators = this.evaluator.aggregators;
     for (const a of hop.aggs) {
       if (tileStart < this.from[a.index]) continue; // before this aggregation's window

@@ -245,9 +245,11 @@ export class CassandraStore implements OnlineStore {
 
   async scanTiles(group: GroupRuntime, key: readonly Value[], sinceMs: number | null, sink: TileSink, opts?: ReadOptions): Promise<void> {
     // Rows come in clustering order (hop_ms, stream_partition): a hop's batch row (-1) before
-    // its stream rows, as scanTiles promises. Each tile is decoded into the codec's scratch.
+    // its stream rows, as scanTiles promises. Each tile the sink wants is decoded into the
+    // codec's scratch; the others are handed over undecoded.
     await this.eachTile(group, key, sinceMs, opts, (codec, hopMs, tileStart, streamPartition, _offset, updatedAt, blob) => {
-      sink.tile(hopMs, tileStart, streamPartition, updatedAt, codec.decodeFields(blob));
+      const wanted = sink.wants === undefined || sink.wants(hopMs, tileStart);
+      sink.tile(hopMs, tileStart, streamPartition, updatedAt, wanted ? codec.decodeFields(blob) : null);
     });
   }
 

@@ -35,9 +35,19 @@ export interface TileSink {
   /**
    * One stored tile. `fields` holds the state columns of the hop's aggregations by position
    * (hopStateColumns in contracts/layout.ts; null for a null cell). It is the store's scratch:
-   * valid only during the call, and the sink must not keep it.
+   * valid only during the call, and the sink must not keep it. `fields` is null, the tile's
+   * states not decoded, when the sink's `wants` said it does not merge them: the tile is
+   * still handed over, for what a sink counts of every tile (freshness, emptiness).
    */
-  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[]): void;
+  tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[] | null): void;
+  /**
+   * Optional: whether the sink merges the states of this tile. Asked before each tile is
+   * decoded; a sink without it gets every tile's fields. Why: a table's tiles live as long as
+   * its longest window needs them (layout TTL), so a partition holds, for example, a week of
+   * 5-minute tiles kept for a 1-hour window; decoding them for nothing was most of the read
+   * cost for an active entity.
+   */
+  wants?(hopMs: number, tileStart: number): boolean;
 }
 
 /** One row of a snapshot group's online values table. */
@@ -111,6 +121,10 @@ export function scanTileRows(rows: readonly TileRow[], layout: GroupLayout, sink
       if ((r.streamPartition === BATCH_PARTITION) !== batch) continue;
       const hop = hops.get(r.hopMs);
       if (!hop) continue;
+      if (sink.wants !== undefined && !sink.wants(r.hopMs, r.tileStart)) {
+        sink.tile(r.hopMs, r.tileStart, r.streamPartition, r.updatedAt, null);
+        continue;
+      }
       fields.length = hop.columns.length;
       for (let i = 0; i < hop.columns.length; i++) fields[i] = r.states[hop.columns[i]] ?? null;
       sink.tile(r.hopMs, r.tileStart, r.streamPartition, r.updatedAt, fields);

@@ -116,7 +116,7 @@ test('sidecar on real Cassandra: served values equal GroupEvaluator over the sto
     // before its stream tiles (Cassandra's clustering order), the states by position.
     const rows = await store.readTiles(stats, ['d1'], null);
     const scanned: { hop: number; start: number; partition: number; fields: unknown[] }[] = [];
-    await store.scanTiles(stats, ['d1'], null, { tile: (hop, start, partition, _u, fields) => { scanned.push({ hop, start, partition, fields: [...fields] }); } });
+    await store.scanTiles(stats, ['d1'], null, { tile: (hop, start, partition, _u, fields) => { scanned.push({ hop, start, partition, fields: fields === null ? null as never : [...fields] }); } });
     assert.equal(scanned.length, rows.length);
     assert.ok(scanned.some((x) => x.partition === BATCH_PARTITION));
     for (const [i, x] of scanned.entries()) {
@@ -125,6 +125,19 @@ test('sidecar on real Cassandra: served values equal GroupEvaluator over the sto
       const columns = stats.layout.aggregations.filter((a) => a.hopMs === x.hop).flatMap((a) => a.columns.map((c) => c.column));
       assert.deepEqual(x.fields, columns.map((c) => r.states[c] ?? null));
     }
+    // A sink that wants only some tiles: it is asked about each one, and still handed each
+    // one, the others without their states (not decoded).
+    const wanted = new Set(rows.filter((_, i) => i % 2 === 0).map((r) => `${r.hopMs}:${r.tileStart}`));
+    let asked = 0;
+    const handed: { key: string; fields: readonly unknown[] | null }[] = [];
+    await store.scanTiles(stats, ['d1'], null, {
+      wants: (hop, start) => { asked++; return wanted.has(`${hop}:${start}`); },
+      tile: (hop, start, _p, _u, fields) => { handed.push({ key: `${hop}:${start}`, fields: fields === null ? null : [...fields] }); },
+    });
+    assert.equal(asked, rows.length);
+    assert.equal(handed.length, rows.length);
+    assert.ok(handed.some((h) => h.fields === null) && handed.some((h) => h.fields !== null));
+    for (const h of handed) assert.equal(h.fields !== null, wanted.has(h.key), h.key);
   } finally {
     await sidecar.close();
     const admin = new cassandra.Client({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter });

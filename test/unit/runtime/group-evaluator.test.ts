@@ -11,7 +11,7 @@ import { makeAggregator } from '../../../runtime/aggregations/index.js';
 import { BATCH_PARTITION, type Value } from '../../../runtime/contracts/index.js';
 import { GroupEvaluator } from '../../../runtime/serving/group-evaluator.js';
 import type { TileRow } from '../../../runtime/stores/online-store.js';
-import { computeAt, floorTo } from '../../../runtime/windows/index.js';
+import { computeAt, floorTo, windowStart } from '../../../runtime/windows/index.js';
 
 const SRC = `namespace t
 entity u { key user_id: string }
@@ -32,13 +32,13 @@ const group = runtimeGroup(result.registry, result.registry.groups[0]);
 interface Ev { ts: number; amount: number | null; partition: number }
 
 /** Tile rows as a materializer would write them: one row per (hop, tile start, partition). */
-function rowsFor(events: Ev[]): TileRow[] {
+function rowsFor(events: Ev[], g = group): TileRow[] {
   const rows = new Map<string, { hopMs: number; tileStart: number; streamPartition: number; states: Record<string, Value> }>();
-  const aggs = group.aggregations.map((a) => makeAggregator(a));
+  const aggs = g.aggregations.map((a) => makeAggregator(a));
   const states = new Map<string, unknown>();
   for (const e of events) {
-    for (const storage of group.layout.aggregations) {
-      const spec = group.aggregations[storage.aggregationIndex];
+    for (const storage of g.layout.aggregations) {
+      const spec = g.aggregations[storage.aggregationIndex];
       const start = floorTo(e.ts, storage.hopMs);
       const k = `${storage.aggregationIndex}:${start}:${e.partition}`;
       const agg = aggs[spec.index];
@@ -148,4 +148,42 @@ test('at any query time: tiles before a window or after t are left out, the head
     }
   }
   assert.equal(checked, times.length * 5);
+});
+
+// Two windows on one hop (1d and 2d, both hourly): a tile is wanted while the longer one holds it.
+const WIDE = compileSources([{ path: 'w.pal', text: SRC.replace('feature last_a = last(amount) over 1d', 'feature sum_2d = sum(amount) over 2d') }]);
+assert.ok(WIDE.registry, JSON.stringify(WIDE.diagnostics));
+const wide = runtimeGroup(WIDE.registry, WIDE.registry.groups[0]);
+
+for (const [label, g] of [['one window per hop', group], ['two windows on a hop', wide]] as const) test(`merge (${label}): tiles no window of their hop holds at t are not wanted (not decoded), and leave values, freshness and emptiness as a merge of every tile`, () => {
+  const t0 = Date.UTC(2026, 0, 10);
+  let seed = 5;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const events: Ev[] = [];
+  for (let i = 0; i < 300; i++) events.push({ ts: t0 - Math.floor(rnd() * 2 * 86_400_000), amount: Math.round(rnd() * 1000) / 100, partition: i % 2 });
+  const rows = rowsFor(events, g).map((r, i) => ({ ...r, updatedAt: t0 - i }));
+  const ev = new GroupEvaluator(g);
+  const hopColumns = (hopMs: number) => g.layout.aggregations.filter((a) => a.hopMs === hopMs).flatMap((a) => a.columns.map((c) => c.column));
+  // Every tile with its states, as a sink without `wants` is fed.
+  const everyTile = (t: number) => {
+    const m = ev.merge(t);
+    for (const r of rows) m.tile(r.hopMs, r.tileStart, r.streamPartition, r.updatedAt, hopColumns(r.hopMs).map((c) => r.states[c] ?? null));
+    return m.values();
+  };
+  // Within the events (the newest tiles after t), and after every window has passed them.
+  for (const t of [t0 - 86_400_000 + 17 * 60_000, t0 - 3_600_000, t0 + 3 * 86_400_000]) {
+    const m = ev.merge(t);
+    const unwanted = rows.filter((r) => !m.wants(r.hopMs, r.tileStart));
+    assert.ok(unwanted.length > 0 && unwanted.length < rows.length || t > t0 + 86_400_000, `t=${t}: some tiles wanted, some not`);
+    for (const r of unwanted) {
+      const windows = g.layout.aggregations.filter((a) => a.hopMs === r.hopMs).map((a) => g.aggregations[a.aggregationIndex].window);
+      assert.ok(r.tileStart >= t || windows.every((w) => r.tileStart < windowStart(w, t)), `t=${t}: tile ${r.hopMs}:${r.tileStart} is in a window`);
+    }
+    const got = ev.fromTiles(rows, t); // scanTileRows: asks `wants`, hands the others without states
+    assert.deepEqual(got, everyTile(t), `t=${t}`);
+  }
+  const late = ev.fromTiles(rows, t0 + 3 * 86_400_000);
+  assert.equal(late.empty, false, 'rows exist, even if no window holds them');
+  assert.equal(late.newestData, Math.max(...rows.map((r) => r.tileStart)));
+  assert.equal(late.values.n_1h, 0);
 });

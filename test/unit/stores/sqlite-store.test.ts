@@ -92,6 +92,7 @@ test('scanTiles: the tiles readTiles gives, by position, a hop\'s batch tiles be
   const seen: { start: number; partition: number; updatedAt: number | null; fields: unknown[] }[] = [];
   await store.scanTiles(user, ['u1'], null, { tile: (h, start, partition, updatedAt, fields) => {
     assert.equal(h, hop);
+    assert.ok(fields !== null, 'a sink without `wants` gets every tile\'s fields');
     seen.push({ start, partition, updatedAt, fields: [...fields] });
   } });
   assert.equal(seen.length, 4);
@@ -106,6 +107,13 @@ test('scanTiles: the tiles readTiles gives, by position, a hop\'s batch tiles be
   const since: number[] = [];
   await store.scanTiles(user, ['u1'], 2 * hop, { tile: (_h, start) => { since.push(start); } });
   assert.deepEqual(since.sort(), [2 * hop, 3 * hop]);
+  // A sink that wants only the tiles from 3 hops on still gets every tile, the others without states.
+  const handed: { start: number; fields: boolean }[] = [];
+  await store.scanTiles(user, ['u1'], null, {
+    wants: (_h, start) => start >= 3 * hop,
+    tile: (_h, start, _p, _u, fields) => { handed.push({ start, fields: fields !== null }); },
+  });
+  assert.deepEqual(handed.map((x) => `${x.start / hop}:${x.fields}`).sort(), ['1:false', '1:false', '2:false', '3:true']);
 }));
 
 test('a streaming row never goes back to a lower offset; batch rows always replace', withStore(async (store) => {
