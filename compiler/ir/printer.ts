@@ -97,7 +97,8 @@ export function printGroup(g: Group): string[] {
   for (const f of g.features) out.push(`  feature ${f.localName}: ${t(f.type)} = ${exprToText(f.expr)}`);
   const on = g.layout.online;
   out.push(`  online ${on.kind} ${on.table} pk(${on.partitionKey.map((c) => c.name).join(', ')})` +
-    `${on.clustering.length ? ` ck(${on.clustering.map((c) => c.name).join(', ')})` : ''} ttl=${on.ttlSeconds ?? 'none'}`);
+    `${on.clustering.length ? ` ck(${on.clustering.map((c) => c.name).join(', ')})` : ''} ttl=${on.ttlSeconds ?? 'none'}` +
+    `${on.hopTtls?.length ? ` hop_ttl(${on.hopTtls.map((h) => `${h.hopMs}: ${h.ttlSeconds ?? 'none'}`).join(', ')})` : ''}`);
   out.push(`    columns(${on.columns.map((c) => `${c.name}: ${t(c.type)}`).join(', ')})`);
   if (g.layout.offline.tiles) out.push(`  offline tiles ${g.layout.offline.tiles.database}.${g.layout.offline.tiles.table}`);
   out.push(`  offline daily ${g.layout.offline.daily.database}.${g.layout.offline.daily.table}`);

@@ -10,8 +10,8 @@
  */
 import {
   type GroupLayout, type PalType, type StorageColumn, PARTITION_COLUMN, SNAPSHOT_DS_COLUMN,
-  STREAM_OFFSET_COLUMN, STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN,
-  scalar, stateFields,
+  STREAM_OFFSET_COLUMN, STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_RETENTION_GRACE_MS, TILE_START_COLUMN,
+  UPDATED_AT_COLUMN, scalar, stateFields,
 } from '../../runtime/contracts/index.js';
 import type { GroupDraft } from '../checker/check.js';
 import type * as ir from '../ir/ir.js';
@@ -75,6 +75,19 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
     if (a.window.kind === 'lifetime') { ttlMs = null; break; }
     ttlMs = Math.max(ttlMs, a.window.sizeMs + a.window.hopMs);
   }
+  // Per hop, the same for its own windows, plus the grace for reads back in time, within the
+  // table's TTL (contracts/layout.ts, OnlineTable.hopTtls).
+  const needByHop = new Map<number, number | null>();
+  for (const a of group.aggregations) {
+    const need = a.window.kind === 'lifetime' ? null : a.window.sizeMs + a.window.hopMs;
+    const before = needByHop.get(a.window.hopMs);
+    needByHop.set(a.window.hopMs, before === null || need === null ? null : Math.max(before ?? 0, need));
+  }
+  const tableTtl = ttlMs;
+  const hopTtls = [...needByHop].sort((a, b) => a[0] - b[0]).map(([hopMs, need]) => ({
+    hopMs,
+    ttlSeconds: need === null ? null : Math.ceil(Math.min(need + TILE_RETENTION_GRACE_MS, tableTtl ?? Infinity) / 1000),
+  }));
   const clustering: StorageColumn[] = [
     { name: TILE_HOP_COLUMN, type: nn(scalar('long')) },
     { name: TILE_START_COLUMN, type: nn(scalar('timestamp')) },
@@ -90,6 +103,7 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
       clustering: onlineClustering,
       columns: [...stateCols, { name: STREAM_OFFSET_COLUMN, type: scalar('long', true) }, { name: UPDATED_AT_COLUMN, type: scalar('timestamp', true) }],
       ttlSeconds: ttlMs === null ? null : Math.ceil(ttlMs / 1000),
+      hopTtls,
     },
     aggregations,
     featureColumns: [],

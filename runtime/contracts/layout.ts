@@ -38,6 +38,25 @@ export interface OnlineTable {
   readonly columns: readonly StorageColumn[];
   /** Row time to live: longest window + its hop for tiles; the group's ttl for values. */
   readonly ttlSeconds: number | null;
+  /**
+   * Tiles: how long each hop's tiles are kept, in seconds from each write (null: for ever).
+   * A tile table keeps every hop's tiles in one partition, and the longest window of one hop
+   * says nothing about another's: a week of 5-minute tiles kept for the 1-day window beside
+   * them would be read and never used. So each hop keeps its tiles for its own longest window
+   * plus the hop, plus TILE_RETENTION_GRACE_MS for reads back in time (`palette verify` of
+   * the newest complete day, requests with an earlier `at`), and never longer than the table's
+   * TTL. Absent from layouts made before it: every hop then keeps the table's TTL.
+   */
+  readonly hopTtls?: readonly { readonly hopMs: number; readonly ttlSeconds: number | null }[];
+}
+
+/** The grace a hop's tiles are kept beyond their longest window and hop (OnlineTable.hopTtls). */
+export const TILE_RETENTION_GRACE_MS = 86_400_000;
+
+/** How long the tiles of `hopMs` are kept (seconds from the write; null: for ever). */
+export function hopTtlSeconds(table: OnlineTable, hopMs: number): number | null {
+  const h = table.hopTtls?.find((x) => x.hopMs === hopMs);
+  return h === undefined ? table.ttlSeconds : h.ttlSeconds;
 }
 
 /** Where one aggregation's partial state lives in its tile rows. */

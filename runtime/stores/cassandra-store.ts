@@ -21,14 +21,16 @@
  * - A tile is written whole, as one map entry (its null state fields are null in the blob):
  *   no tombstones. Null key-side values are rejected; null values of snapshot rows are
  *   written as nulls (a snapshot row replaces the previous one).
- * - TTLs are the tables' default_time_to_live (from the layout), counted from each write of
- *   each cell: a tile (map entry) not rewritten expires like a row did.
+ * - TTLs are counted from each write of each cell: a tile (map entry) not rewritten expires
+ *   like a row did. Tile writes carry their hop's TTL (`USING TTL`, hopTtlSeconds in
+ *   contracts/layout.ts: a hop's tiles live as long as its own windows need them); value rows
+ *   take the table's default_time_to_live (from the layout).
  */
 import cassandra from 'cassandra-driver';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import {
   type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
-  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, UPDATED_AT_COLUMN,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, UPDATED_AT_COLUMN, hopTtlSeconds,
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
@@ -97,7 +99,7 @@ interface TableStatements {
   readonly select: string;
   /** Values: the row; tiles: unused. */
   readonly insert: string | null;
-  /** Tiles: add/replace tiles of one (key, hop, writer) row; `fenced` carries USING TIMESTAMP. */
+  /** Tiles: add/replace tiles of one (key, hop, writer) row, with the hop's TTL; `fenced` also carries USING TIMESTAMP. */
   readonly addTiles: string | null;
   readonly addTilesFenced: string | null;
   /** Tiles: per hop, the blob codec. */
@@ -192,8 +194,8 @@ export class CassandraStore implements OnlineStore {
         // Every column but the key: hop_ms, stream_partition, tiles, stream_offset, updated_at.
         select: `SELECT ${(({ clustering, columns }) => [...clustering, ...columns])(cassandraTable(t)).map((c) => c.name).join(', ')} FROM ${table} WHERE ${where}`,
         insert: null,
-        addTiles: `UPDATE ${table} ${set} WHERE ${row}`,
-        addTilesFenced: `UPDATE ${table} USING TIMESTAMP ? ${set} WHERE ${row}`,
+        addTiles: `UPDATE ${table} USING TTL ? ${set} WHERE ${row}`,
+        addTilesFenced: `UPDATE ${table} USING TTL ? AND TIMESTAMP ? ${set} WHERE ${row}`,
         codecs: tileCodecs(group.layout),
         features: [],
       };
@@ -324,10 +326,11 @@ export class CassandraStore implements OnlineStore {
     const queries = [...packed.values()].map((p) => {
       const where = [...this.keyParams(t, p.key), types.Long.fromNumber(p.hopMs), p.streamPartition];
       const set = [p.tiles, p.streamOffset === null ? types.unset : types.Long.fromNumber(p.streamOffset), new Date(p.updatedAt)];
+      const ttl = hopTtlSeconds(t, p.hopMs) ?? 0; // 0: no expiry
       if (p.streamPartition !== BATCH_PARTITION) {
-        return { query: s.addTilesFenced!, params: [types.Long.fromNumber(p.streamOffset! + 1), ...set, ...where], partition: partitionId(p.key) };
+        return { query: s.addTilesFenced!, params: [ttl, types.Long.fromNumber(p.streamOffset! + 1), ...set, ...where], partition: partitionId(p.key) };
       }
-      return { query: s.addTiles!, params: [...set, ...where], partition: partitionId(p.key) };
+      return { query: s.addTiles!, params: [ttl, ...set, ...where], partition: partitionId(p.key) };
     });
     await this.sendGrouped(queries);
   }

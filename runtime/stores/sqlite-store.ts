@@ -11,7 +11,8 @@
  *   stored one (`ON CONFLICT ... WHERE excluded.stream_offset >= stream_offset`): the same
  *   self-fencing as Cassandra's `USING TIMESTAMP stream_offset + 1`.
  * - TTL: SQLite has none, so each row carries `_expires_at` (write time + the layout's
- *   ttlSeconds, null without a TTL); reads ignore expired rows and writes purge them now
+ *   ttlSeconds, for a tile its hop's: hopTtlSeconds; null without a TTL); reads ignore
+ *   expired rows and writes purge them now
  *   and then. `_expires_at` is the store's own column, not part of the layout.
  */
 import Database from 'better-sqlite3';
@@ -20,7 +21,7 @@ import { dirname } from 'node:path';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import {
   type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
-  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN, hopTtlSeconds,
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
@@ -211,9 +212,15 @@ export class SqliteStore implements OnlineStore {
     if (s.table.kind !== 'tiles') throw new UserError(`${group.name} is not a windowed group`);
     const t = s.table;
     const now = Date.now();
-    const expires = t.ttlSeconds === null ? null : now + t.ttlSeconds * 1000;
+    // Each hop's tiles expire after their own retention (contracts/layout.ts, OnlineTable.hopTtls).
+    const expiresByHop = new Map<number, number | null>();
     const params = rows.map(({ key, row }) => {
       if (row.streamPartition !== BATCH_PARTITION && row.streamOffset === null) throw new Error(`palette: streaming tile row of ${group.name} without stream_offset`);
+      let expires = expiresByHop.get(row.hopMs);
+      if (expires === undefined) {
+        const ttl = hopTtlSeconds(t, row.hopMs);
+        expiresByHop.set(row.hopMs, (expires = ttl === null ? null : now + ttl * 1000));
+      }
       const p = this.keyParams(t, key);
       p.push(row.hopMs, row.tileStart, row.streamPartition);
       for (const c of t.columns) {

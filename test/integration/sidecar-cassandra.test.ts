@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
-import { BATCH_PARTITION } from '../../runtime/contracts/layout.js';
+import { BATCH_PARTITION, hopTtlSeconds } from '../../runtime/contracts/layout.js';
 import { GroupEvaluator } from '../../runtime/serving/group-evaluator.js';
 import { CassandraStore } from '../../runtime/stores/cassandra-store.js';
 import type { OnlineStore } from '../../runtime/stores/online-store.js';
@@ -138,6 +138,23 @@ test('sidecar on real Cassandra: served values equal GroupEvaluator over the sto
     assert.equal(handed.length, rows.length);
     assert.ok(handed.some((h) => h.fields === null) && handed.some((h) => h.fields !== null));
     for (const h of handed) assert.equal(h.fields !== null, wanted.has(h.key), h.key);
+
+    // Each hop's rows carry the hop's TTL (hopTtlSeconds), not the table's default.
+    const probe = new cassandra.Client({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter });
+    try {
+      const ttls = await probe.execute(`SELECT hop_ms, TTL(updated_at) AS ttl FROM ${keyspace}.${stats.layout.online.table} WHERE driver_id = ?`, ['d1'], { prepare: true });
+      const byHop = new Map<number, number>();
+      for (const r of ttls.rows) {
+        const hop = Number(r.get('hop_ms'));
+        const want = hopTtlSeconds(stats.layout.online, hop);
+        assert.ok(want !== null && r.get('ttl') <= want && r.get('ttl') > want - 300, `hop ${hop}: TTL ${r.get('ttl')}, want ${want}`);
+        byHop.set(hop, want);
+      }
+      assert.ok(new Set(byHop.values()).size >= 2, `hops with different TTLs: ${JSON.stringify([...byHop])}`);
+      assert.ok([...byHop.values()].some((v) => v < stats.layout.online.ttlSeconds!), 'a hop kept shorter than the table');
+    } finally {
+      await probe.shutdown();
+    }
   } finally {
     await sidecar.close();
     const admin = new cassandra.Client({ contactPoints: [`${c.host}:${c.port}`], localDataCenter: c.localDataCenter });

@@ -139,13 +139,26 @@ test('value rows round trip with composite keys, dates, booleans, timestamps and
   await assert.rejects(store.readTiles(snapshotGroup, ['a', 1], null), /not a windowed group/);
 }));
 
-test('rows expire after the layout TTL', withStore(async (store) => {
-  const short: GroupRuntime = { ...user, layout: { ...user.layout, online: { ...user.layout.online, ttlSeconds: 1 } } };
-  await store.ensureTables([short]);
-  await store.writeTiles(short, [{ key: ['u'], row: row(0, 1, 1) }]);
-  assert.equal((await store.readTiles(short, ['u'], null)).length, 1);
+test('tile rows expire after their hop\'s TTL, or the table\'s in a layout without per-hop TTLs', withStore(async (store) => {
+  const hopMs = row(0, 1, 1).hopMs;
+  const online = user.layout.online;
+  assert.ok(online.hopTtls?.some((h) => h.hopMs === hopMs), 'the layout pass gives every hop its TTL');
+  // A table per variant (a store takes a table's layout from the first group that names it).
+  const variant = (name: string, o: Partial<typeof online>): GroupRuntime => ({ ...user, layout: { ...user.layout, online: { ...online, table: `${online.table}_${name}`, ...o } } });
+  // The hop's TTL decides, whatever the table's.
+  const byHop = variant('a', { ttlSeconds: 3600, hopTtls: online.hopTtls!.map((h) => (h.hopMs === hopMs ? { hopMs, ttlSeconds: 1 } : h)) });
+  // An earlier layout, without hopTtls: the table's TTL.
+  const older = variant('b', { ttlSeconds: 1, hopTtls: undefined });
+  // No TTL for the hop: kept, whatever the table's.
+  const kept = variant('c', { ttlSeconds: 1, hopTtls: [{ hopMs, ttlSeconds: null }] });
+  const groups = [byHop, older, kept];
+  await store.ensureTables(groups);
+  for (const g of groups) await store.writeTiles(g, [{ key: ['u'], row: row(0, 1, 1) }]);
+  for (const g of groups) assert.equal((await store.readTiles(g, ['u'], null)).length, 1, g.layout.online.table);
   await new Promise((r) => setTimeout(r, 1100));
-  assert.equal((await store.readTiles(short, ['u'], null)).length, 0);
+  assert.equal((await store.readTiles(byHop, ['u'], null)).length, 0, 'the hop\'s TTL of 1 s');
+  assert.equal((await store.readTiles(older, ['u'], null)).length, 0, 'the table\'s TTL of 1 s');
+  assert.equal((await store.readTiles(kept, ['u'], null)).length, 1, 'no TTL for the hop');
 }));
 
 test('a read-only store (the sidecar) sees committed writes of another connection (WAL)', withStore(async (store, path) => {
