@@ -42,10 +42,10 @@ export interface TileSink {
   tile(hopMs: number, tileStart: number, streamPartition: number, updatedAt: number | null, fields: readonly Value[] | null): void;
   /**
    * Optional: whether the sink merges the states of this tile. Asked before each tile is
-   * decoded; a sink without it gets every tile's fields. Why: a table's tiles live as long as
-   * its longest window needs them (layout TTL), so a partition holds, for example, a week of
-   * 5-minute tiles kept for a 1-hour window; decoding them for nothing was most of the read
-   * cost for an active entity.
+   * decoded; a sink without it gets every tile's fields. Why: a partition holds tiles that no
+   * window needs at a given time (each hop's tiles are kept a day past its windows for reads
+   * back in time, contracts/layout.ts OnlineTable.hopTtls; tiles after t are in no window),
+   * for example a day of 5-minute tiles beside the last hour's that a 1-hour window reads.
    */
   wants?(hopMs: number, tileStart: number): boolean;
 }
