@@ -28,10 +28,24 @@ export interface OfflinePartition {
 
 /**
  * Which rows of a partition to read. Structured filters every reader understands:
- * - `tilesEndingBy`: tiles that end by `cutoffMs` (tile_start + hop_ms <= cutoffMs);
+ * - `tilesEndingBy`: tiles that end by `cutoffMs` (tile_start + hop_ms <= cutoffMs) and, for
+ *   each hop in `startAfter`, start after its `afterMs` (tiles of other hops: all);
  * or a raw DuckDB SQL condition over the table's columns (the DuckDB reader only).
  */
-export type OfflineFilter = { readonly kind: 'tilesEndingBy'; readonly cutoffMs: number } | string;
+export type OfflineFilter =
+  | { readonly kind: 'tilesEndingBy'; readonly cutoffMs: number; readonly startAfter?: readonly { readonly hopMs: number; readonly afterMs: number }[] }
+  | string;
+
+/** The conditions of a `tilesEndingBy` filter, over a tile start (epoch ms) and hop column spelled by the reader's SQL. */
+function tileConditions(f: Extract<OfflineFilter, { kind: 'tilesEndingBy' }>, startMs: string, hop: string): string[] {
+  const n = (x: number) => {
+    if (!Number.isSafeInteger(x)) throw new Error(`palette: tile filter bound ${x} is not a whole number of ms`);
+    return String(x);
+  };
+  const conds = [`${startMs} + ${hop} <= ${n(f.cutoffMs)}`];
+  for (const h of f.startAfter ?? []) conds.push(`(${hop} <> ${n(h.hopMs)} OR ${startMs} > ${n(h.afterMs)})`);
+  return conds;
+}
 
 export interface OfflineReader {
   /** A human name of where the table is, for messages. */
@@ -53,7 +67,7 @@ export function openOfflineReader(offline: PaletteConfig['offline']): Promise<Of
 /** The DuckDB SQL of a filter (for `tilesEndingBy`, the condition upload always used). */
 function duckWhere(where: OfflineFilter | undefined): string | undefined {
   if (where === undefined || typeof where === 'string') return where;
-  return `epoch_ms("tile_start") + "hop_ms" <= ${where.cutoffMs}`;
+  return tileConditions(where, 'epoch_ms("tile_start")', '"hop_ms"').join(' AND ');
 }
 
 export function partitionDir(offlinePath: string, table: OfflineTable, ds: string): string {
@@ -230,7 +244,7 @@ export class HiveOfflineReader implements OfflineReader {
   private where(ds: string, filter?: OfflineFilter): string {
     const conds = [this.partitionSpec(ds)];
     if (typeof filter === 'string') throw new Error('palette: a raw SQL filter is DuckDB SQL; the Hive reader takes structured filters only');
-    if (filter?.kind === 'tilesEndingBy') conds.push(`unix_millis(${hiveIdent('tile_start')}) + ${hiveIdent('hop_ms')} <= ${filter.cutoffMs}`);
+    if (filter?.kind === 'tilesEndingBy') conds.push(...tileConditions(filter, `unix_millis(${hiveIdent('tile_start')})`, hiveIdent('hop_ms')));
     return conds.join(' AND ');
   }
 

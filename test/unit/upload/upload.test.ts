@@ -19,6 +19,7 @@ import { compileExpr, compileRowPipeline } from '../../../runtime/expr/index.js'
 import { SqliteStore } from '../../../runtime/stores/sqlite-store.js';
 import { DuckDbParquetReader, partitionDir } from '../../../runtime/upload/offline-reader.js';
 import { uploadGroup } from '../../../runtime/upload/upload.js';
+import { hopTtlSeconds } from '../../../runtime/contracts/layout.js';
 import { floorTo } from '../../../runtime/windows/index.js';
 import { assertClose, fixturePlan, generateEvents, keysOf, referenceValues, type FixtureEvent } from '../../support/stream-fixture.js';
 
@@ -132,6 +133,15 @@ test('windowed group: batch tiles give the runtime values at the end of the rang
     assert.deepEqual(r.partitions, ['2026-01-08', '2026-01-09']);
     assert.ok(r.rows > 100, `rows ${r.rows}`);
     await assertServedValues(store, events);
+    // Only the tiles the online store still keeps at the end of the range are written: each
+    // ends less than its hop's TTL before END (the 5-minute tiles of the 1-hour window: the
+    // last day and an hour or so of them, not both days').
+    const uploaded = (await Promise.all(keysOf(mg, events).map((k) => store.readTiles(group, k, null)))).flat();
+    for (const row of uploaded) assert.ok(row.tileStart + row.hopMs + hopTtlSeconds(group.layout.online, row.hopMs)! * 1000 > END, `tile ${row.hopMs}:${row.tileStart} past its hop's retention`);
+    const offline = [...offlineTiles(events).values()].flat();
+    const fiveMinutes = group.layout.aggregations.find((a) => group.aggregations[a.aggregationIndex].window.kind === 'sliding' && a.hopMs === 300_000)!.hopMs;
+    const hopAt = group.layout.offline.tiles!.columns.findIndex((c) => c.name === 'hop_ms');
+    assert.ok(uploaded.filter((x) => x.hopMs === fiveMinutes).length < offline.filter((x) => x[hopAt] === fiveMinutes).length, 'older 5-minute tiles left out');
     // Run again: nothing to do.
     const again = await uploadGroup({ group, reader, store, checkpointPath });
     assert.deepEqual([again.partitions, again.skipped, again.rows], [[], ['2026-01-08', '2026-01-09'], 0]);
@@ -139,7 +149,7 @@ test('windowed group: batch tiles give the runtime values at the end of the rang
     const store2 = new SqliteStore({ path: join(dir, 'online2.db') });
     const now = END - 30 * 60_000;
     const cut = await uploadGroup({ group, reader, store: store2, checkpointPath, restart: true, now });
-    assert.ok(cut.rows < r.rows, `cut ${cut.rows} of ${r.rows}`);
+    assert.ok(cut.rows > 0 && uploaded.some((x) => x.tileStart + x.hopMs > now), 'the full upload had tiles that end after `now`');
     for (const key of keysOf(mg, events)) {
       for (const row of await store2.readTiles(group, key, null)) assert.ok(row.tileStart + row.hopMs <= now, `tile ${row.tileStart}`);
     }
