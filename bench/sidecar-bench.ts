@@ -370,7 +370,7 @@ interface Figures {
 }
 
 async function main(): Promise<void> {
-  execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' }); // dist/ for bin/palette.js
+  execSync('npx tsc -p tsconfig.json', { cwd: root, stdio: 'inherit' }); // dist/ for bin/palette.js and the service proxy
   const b = compileBench();
   const m = b.manifest.models[0];
   console.log(`model ${m.name}: ${m.features.length} features from ${m.groups.length} groups`);

@@ -13,15 +13,14 @@
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
  *   JSON) built from the bench's palette.yaml, without the sidecar's server (routes, token,
- *   limits), metrics or logging. Against `reads` it prices Palette's read path; against the
+ *   limits), metrics or logging. It loads the FeatureService from dist/ (tsc's build, what
+ *   `palette serve` runs; sets before this was so ran it through tsx). Against `reads` it prices Palette's read path; against the
  *   sidecar, the sidecar's server and metrics.
  *
  * Child process: argv[2] is a JSON ReadProxyConfig; it prints `listening <port>` on stdout
  * once it answers, and ends on SIGTERM.
  */
 import { createServer } from 'node:http';
-import { loadConfig } from '../../runtime/config/palette-config.js';
-import { openFeatureService } from '../../sidecar/sidecar-setup.js';
 import { rawCassandraClient } from './raw-cassandra.js';
 
 export type ReadProxyConfig =
@@ -47,6 +46,11 @@ async function readsAnswer(cfg: Extract<ReadProxyConfig, { mode: 'reads' }>): Pr
 }
 
 async function serviceAnswer(cfg: Extract<ReadProxyConfig, { mode: 'service' }>): Promise<{ answer: Answer; close: () => Promise<void> }> {
+  // The read path as `palette serve` runs it: compiled by tsc into dist/ (bench/sidecar-bench.ts
+  // builds it first), not through tsx, so that this and the sidecar differ by the server alone.
+  const dist = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href;
+  const { loadConfig } = await import(dist('runtime/config/palette-config.js')) as typeof import('../../runtime/config/palette-config.js');
+  const { openFeatureService } = await import(dist('sidecar/sidecar-setup.js')) as typeof import('../../sidecar/sidecar-setup.js');
   const service = openFeatureService(loadConfig(cfg.config), { deadlineMs: cfg.deadlineMs });
   await service.ping(5000); // connected before the first request, as `palette serve` is
   return { answer: async (body) => JSON.stringify(await service.handle(body)), close: () => service.store.close() };
