@@ -235,8 +235,8 @@ export class FeatureService {
       out[e] = { key: entities[e], values, statuses, groups };
     }
     if (this.metrics) {
-      this.metrics.entities.inc({ model: plan.model ?? 'features' }, entities.length);
-      for (const st of Object.keys(statusCounts) as FeatureStatus[]) if (statusCounts[st] > 0) this.metrics.featureStatuses.inc({ status: st }, statusCounts[st]);
+      this.metrics.entities.series(plan.model ?? 'features').inc(entities.length);
+      for (const st of Object.keys(statusCounts) as FeatureStatus[]) if (statusCounts[st] > 0) this.metrics.featureStatuses.series(st).inc(statusCounts[st]);
     }
     return {
       model: plan.model,

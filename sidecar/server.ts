@@ -153,7 +153,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
   let whenIdle: (() => void) | null = null;
   /** A request is over (answered, or its client gone): exactly once per request. */
   const done = (): void => {
-    metrics.inFlight.dec();
+    metrics.requestsInFlight--;
     if (--active === 0 && whenIdle !== null) whenIdle();
   };
 
@@ -257,7 +257,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
 
   const handler: RequestListener = (req, res) => {
     const started = performance.now();
-    metrics.inFlight.inc();
+    metrics.requestsInFlight++;
     active++;
     try {
       const url = req.url ?? '/';
