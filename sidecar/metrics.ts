@@ -22,6 +22,18 @@ type Labels = Readonly<Record<string, string>>;
 /** A sample as prom-client's registry renders it: `labels` first, then the series' `sharedLabels`. */
 interface Sample { labels: Record<string, string | number>; sharedLabels: Labels; value: number; metricName: string }
 
+/** The series of these label values, made by `make` the first time they are seen. */
+function seriesOf<S>(bySeries: Map<string, S>, labelNames: readonly string[], values: readonly string[], make: (labels: Labels) => S): S {
+  const key = values.join('\u0000');
+  let s = bySeries.get(key);
+  if (s === undefined) {
+    const labels: Record<string, string> = {};
+    labelNames.forEach((n, i) => { labels[n] = values[i]; });
+    bySeries.set(key, (s = make(labels)));
+  }
+  return s;
+}
+
 /** One series of a LeanHistogram: observing allocates nothing and looks nothing up. */
 export interface HistogramSeries { observe(value: number): void }
 
@@ -40,11 +52,7 @@ export class LeanHistogram {
   }
 
   series(...values: string[]): HistogramSeries {
-    const key = values.join('\u0000');
-    let s = this.bySeries.get(key);
-    if (!s) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => { labels[n] = values[i]; });
+    return seriesOf(this.bySeries, this.labelNames, values, (labels) => {
       const buckets = this.buckets;
       const series = {
         labels, counts: new Float64Array(buckets.length), sum: 0, count: 0,
@@ -57,9 +65,8 @@ export class LeanHistogram {
           series.count++;
         },
       };
-      this.bySeries.set(key, (s = series));
-    }
-    return s;
+      return series;
+    });
   }
 
   /** The samples in the registry's text order (what prom-client's Histogram.getForPromString gives). */
@@ -104,11 +111,7 @@ export class LeanCounter {
   }
 
   series(...values: string[]): CounterSeries {
-    const key = values.join('\u0000');
-    let s = this.bySeries.get(key);
-    if (!s) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => { labels[n] = values[i]; });
+    return seriesOf(this.bySeries, this.labelNames, values, (labels) => {
       const series = {
         labels, value: 0,
         inc(by = 1): void {
@@ -116,9 +119,8 @@ export class LeanCounter {
           series.value += by;
         },
       };
-      this.bySeries.set(key, (s = series));
-    }
-    return s;
+      return series;
+    });
   }
 
   async get(): Promise<{ name: string; help: string; type: string; values: { labels: Labels; value: number }[]; aggregator: string }> {
