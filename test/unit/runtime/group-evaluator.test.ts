@@ -174,10 +174,13 @@ for (const [label, g] of [['one window per hop', group], ['two windows on a hop'
   for (const t of [t0 - 86_400_000 + 17 * 60_000, t0 - 3_600_000, t0 + 3 * 86_400_000]) {
     const m = ev.merge(t);
     const unwanted = rows.filter((r) => !m.wants(r.hopMs, r.tileStart));
-    assert.ok(unwanted.length > 0 && unwanted.length < rows.length || t > t0 + 86_400_000, `t=${t}: some tiles wanted, some not`);
-    for (const r of unwanted) {
+    if (t > t0 + 2 * 86_400_000) assert.equal(unwanted.length, rows.length, `t=${t}: every window has passed every tile`);
+    else assert.ok(unwanted.length > 0 && unwanted.length < rows.length, `t=${t}: some tiles wanted, some not (${unwanted.length} of ${rows.length} not)`);
+    // Exactly the tiles some window of their hop holds at t are wanted.
+    for (const r of rows) {
       const windows = g.layout.aggregations.filter((a) => a.hopMs === r.hopMs).map((a) => g.aggregations[a.aggregationIndex].window);
-      assert.ok(r.tileStart >= t || windows.every((w) => r.tileStart < windowStart(w, t)), `t=${t}: tile ${r.hopMs}:${r.tileStart} is in a window`);
+      const held = r.tileStart < t && windows.some((w) => r.tileStart >= windowStart(w, t));
+      assert.equal(m.wants(r.hopMs, r.tileStart), held, `t=${t}: tile ${r.hopMs}:${r.tileStart}`);
     }
     const got = ev.fromTiles(rows, t); // scanTileRows: asks `wants`, hands the others without states
     assert.deepEqual(got, everyTile(t), `t=${t}`);
