@@ -132,3 +132,29 @@ export function hopStateColumns(layout: GroupLayout): ReadonlyMap<number, HopSta
 
 /** Layouts are immutable: each one's positional order is worked out once (fromTiles asks per call). */
 const hopColumnsOf = new WeakMap<GroupLayout, ReadonlyMap<number, HopStateColumns>>();
+
+/** A snapshot group's feature, its value column and that column's type. */
+export interface FeatureColumn {
+  readonly feature: string;
+  readonly column: string;
+  readonly type: PalType;
+}
+
+/**
+ * Snapshot groups: featureColumns with each column's type from the online table, worked out
+ * once per layout (the stores read a value row per request). A feature column missing from
+ * the table is an error of the layout.
+ */
+export function featureColumnTypes(layout: GroupLayout): readonly FeatureColumn[] {
+  let out = featureColumnsOf.get(layout);
+  if (out) return out;
+  out = layout.featureColumns.map((f) => {
+    const c = layout.online.columns.find((x) => x.name === f.column);
+    if (!c) throw new Error(`palette: feature column ${f.column} is not in online table ${layout.online.table}`);
+    return { feature: f.feature, column: f.column, type: c.type };
+  });
+  featureColumnsOf.set(layout, out);
+  return out;
+}
+
+const featureColumnsOf = new WeakMap<GroupLayout, readonly FeatureColumn[]>();

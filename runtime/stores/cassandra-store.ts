@@ -30,7 +30,7 @@ import cassandra from 'cassandra-driver';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import {
   type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
-  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, UPDATED_AT_COLUMN, hopTtlSeconds,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, UPDATED_AT_COLUMN, featureColumnTypes, hopTtlSeconds,
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
@@ -104,8 +104,6 @@ interface TableStatements {
   readonly addTilesFenced: string | null;
   /** Tiles: per hop, the blob codec. */
   readonly codecs: Map<number, HopCodec>;
-  /** Values: each feature's column and its type. */
-  readonly features: readonly { feature: string; column: string; type: PalType }[];
 }
 
 export class CassandraStore implements OnlineStore {
@@ -197,7 +195,6 @@ export class CassandraStore implements OnlineStore {
         addTiles: `UPDATE ${table} USING TTL ? ${set} WHERE ${row}`,
         addTilesFenced: `UPDATE ${table} USING TTL ? AND TIMESTAMP ? ${set} WHERE ${row}`,
         codecs: tileCodecs(group.layout),
-        features: [],
       };
     } else {
       const all: StorageColumn[] = [...t.partitionKey, ...t.columns];
@@ -208,11 +205,6 @@ export class CassandraStore implements OnlineStore {
         addTiles: null,
         addTilesFenced: null,
         codecs: new Map(),
-        features: group.layout.featureColumns.map((f) => {
-          const c = t.columns.find((x) => x.name === f.column);
-          if (!c) throw new Error(`palette: feature column ${f.column} is not in online table ${t.table}`);
-          return { feature: f.feature, column: f.column, type: c.type };
-        }),
       };
     }
     this.statements.set(t.table, s);
@@ -287,7 +279,7 @@ export class CassandraStore implements OnlineStore {
     const r = rs.first();
     if (!r) return null;
     const values: Record<string, Value> = {};
-    for (const f of s.features) values[f.feature] = fromCassandra(r.get(f.column), f.type);
+    for (const f of featureColumnTypes(group.layout)) values[f.feature] = fromCassandra(r.get(f.column), f.type);
     return {
       values,
       snapshotDs: (r.get(SNAPSHOT_DS_COLUMN) as string | null) ?? null,

@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
 import {
   type OnlineTable, type StorageColumn, BATCH_PARTITION, SNAPSHOT_DS_COLUMN, STREAM_OFFSET_COLUMN,
-  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN, hopTtlSeconds,
+  STREAM_PARTITION_COLUMN, TILE_HOP_COLUMN, TILE_START_COLUMN, UPDATED_AT_COLUMN, featureColumnTypes, hopTtlSeconds,
 } from '../contracts/layout.js';
 import type { PalType, Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
@@ -195,10 +195,7 @@ export class SqliteStore implements OnlineStore {
     const r = s.selectAll.get(...this.keyParams(s.table, key), Date.now()) as Record<string, unknown> | undefined;
     if (!r) return null;
     const values: Record<string, Value> = {};
-    for (const f of group.layout.featureColumns) {
-      const c = s.table.columns.find((x) => x.name === f.column)!;
-      values[f.feature] = fromSqlite(r[f.column], c.type);
-    }
+    for (const f of featureColumnTypes(group.layout)) values[f.feature] = fromSqlite(r[f.column], f.type);
     return {
       values,
       snapshotDs: (r[SNAPSHOT_DS_COLUMN] as string | null) ?? null,
