@@ -3,12 +3,14 @@
  *
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
- *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-service] [--socket]
+ *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-work-us N] [--proxy-service] [--socket]
  *                                            [--interleave 200]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
- * windowed groups (written through the Cassandra store, one partition per driver and group)
+ * windowed groups (written through the Cassandra store, one partition per driver and group;
+ * only the tiles each hop's retention keeps at the bench's `now`, as streaming them as they
+ * happened would leave: 5-minute tiles of the last day or so, hourly tiles of the week)
  * and a snapshot group (one value row per driver), in keyspace `palette_bench`; kept across
  * runs (--reload writes it again). Model `bench.m20`: 20 features from the 3 groups.
  *
@@ -63,7 +65,9 @@
  * run against the same node:http handler around the sidecar's FeatureService (checks, reads,
  * decoding, merge, features, JSON) without the sidecar's server (routes, token, limits), metrics
  * or logging: between the two, the cost of Palette's read path; between it and the sidecar,
- * that of the sidecar's server and metrics.
+ * that of the sidecar's server and metrics. --proxy-work-us N adds a run against the read
+ * proxy burning N µs of CPU per request after its reads (allocating nothing): the best a
+ * sidecar whose own work costs N µs can do on these CPUs, whatever that work is.
  *
  * --interleave MS: instead of a run per target one after the other (sidecar, then the
  * stripped-down servers, then raw), the targets take turns in slices of MS milliseconds
@@ -96,6 +100,7 @@ import cassandra from 'cassandra-driver';
 import { compileSources } from '../compiler/compile.js';
 import { materializerPlan } from '../compiler/targets/materializer-plan-target.js';
 import { servingManifest } from '../compiler/targets/serving-manifest-target.js';
+import { keptTilesStartAfter } from '../runtime/contracts/layout.js';
 import type { ServingManifest } from '../runtime/contracts/manifest.js';
 import type { Row } from '../runtime/expr/index.js';
 import { CassandraStore } from '../runtime/stores/cassandra-store.js';
@@ -126,6 +131,8 @@ const SOCKET = process.argv.includes('--socket');
 const HOP = process.argv.includes('--hop');
 /** Also measure bench/lib/read-proxy.ts at each one-entity rate: HTTP + the three reads, nothing else. */
 const PROXY = process.argv.includes('--proxy');
+/** Also the read proxy with N µs of CPU burnt per request (0: not run): the floor of a sidecar doing that much work. */
+const PROXY_WORK_US = Number(arg('--proxy-work-us', '0'));
 /** ... and HTTP + the sidecar's FeatureService, without the sidecar's server and metrics. */
 const PROXY_SERVICE = process.argv.includes('--proxy-service');
 /** With --pin: the model's side on Cassandra's CPU in every run (generator and raw client), the sidecar alone on the other. */
@@ -199,11 +206,24 @@ function prng(seed: number) {
   return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
 }
 
+/**
+ * The data set's shape: 2 = only the tiles the online store keeps at `now` (each hop's
+ * retention, keptTilesStartAfter); 1 (or none) = a week of tiles of every hop, which per-hop
+ * retention no longer leaves in a store (a week of 5-minute tiles for a 1-hour window).
+ * Data of another shape is written again from nothing.
+ */
+const DATA_SHAPE = 2;
+
 /** Writes the data set unless the last driver's rows are there from an earlier run at the same `now` file. */
 async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promise<number> {
   const nowFile = join(work, 'now.json');
   const store = new CassandraStore({ contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1', keyspace: KEYSPACE, replication: { class: 'SimpleStrategy', replication_factor: 1 }, writeConcurrency: 32 });
   try {
+    const saved = existsSync(nowFile) ? JSON.parse(readFileSync(nowFile, 'utf8')) as { now: number; entities: number; registryHash: string; shape?: number } : null;
+    if (saved && (saved.shape ?? 1) !== DATA_SHAPE && !reload) {
+      console.log(`data: the saved data set has shape ${saved.shape ?? 1}, this bench writes shape ${DATA_SHAPE}: writing it again`);
+      reload = true;
+    }
     if (reload) {
       // Start from nothing: also replaces tables of an older layout.
       const admin = new cassandra.Client({ contactPoints: [`${host}:${cport}`], localDataCenter: 'datacenter1' });
@@ -211,8 +231,7 @@ async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promis
       await admin.shutdown();
     }
     await store.ensureTables(b.manifest.groups);
-    if (!reload && existsSync(nowFile)) {
-      const saved = JSON.parse(readFileSync(nowFile, 'utf8')) as { now: number; entities: number; registryHash: string };
+    if (!reload && saved) {
       const last = await store.readTiles(b.plan.groups[0].group, [driverId(ENTITIES - 1)], null);
       if (saved.entities === ENTITIES && saved.registryHash === b.manifest.registryHash && last.length > 0) {
         console.log(`data: reusing ${ENTITIES} drivers in ${KEYSPACE} (written ${new Date(saved.now).toISOString()})`);
@@ -240,7 +259,12 @@ async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promis
       }
       const writes: Promise<void>[] = [];
       for (const mg of b.plan.groups) {
-        const tr = tileRowsFor(mg, events, 'event_time', { partitionOf: () => 0, updatedAt: now });
+        // As streamed: each tile written when it happened, so only those its hop still keeps now.
+        const online = mg.group.layout.online;
+        const tr = tileRowsFor(mg, events, 'event_time', { partitionOf: () => 0, updatedAt: now }).filter(({ row }) => {
+          const after = keptTilesStartAfter(online, row.hopMs, now);
+          return after === null || row.tileStart > after;
+        });
         rows += tr.length;
         writes.push(store.writeTiles(mg.group, tr));
       }
@@ -254,7 +278,7 @@ async function load(b: ReturnType<typeof compileBench>, reload: boolean): Promis
       if ((from / CHUNK) % 10 === 0) console.log(`data: ${from + CHUNK} drivers, ${rows} rows, ${Math.round(rows / ((performance.now() - t0) / 1000))} rows/s`);
     }
     mkdirSync(work, { recursive: true });
-    writeFileSync(nowFile, JSON.stringify({ now, entities: ENTITIES, registryHash: b.manifest.registryHash }));
+    writeFileSync(nowFile, JSON.stringify({ now, entities: ENTITIES, registryHash: b.manifest.registryHash, shape: DATA_SHAPE }));
     console.log(`data: wrote ${rows} rows for ${ENTITIES} drivers in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return now;
   } finally {
@@ -348,8 +372,11 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
 }
 
 /** A stripped-down server of bench/lib/read-proxy.ts, up and warm. */
+/** The stripped-down servers of bench/lib/read-proxy.ts: the read proxy, with N µs of work, and the service proxy. */
+type StrippedName = 'readProxy' | 'workProxy' | 'serviceProxy';
+
 interface Stripped {
-  readonly name: 'readProxy' | 'serviceProxy';
+  readonly name: StrippedName;
   readonly child: ChildProcess;
   readonly send: () => Promise<void>;
   stop(): Promise<void>;
@@ -360,7 +387,7 @@ interface Figures {
   s: OpenLoopResult;
   r: OpenLoopResult;
   hop: OpenLoopResult | null;
-  stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>>;
+  stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null }>>;
   tookMs: { p50: number; p99: number; p999: number };
   view: ReturnType<typeof sidecarView>;
   stealSidecar: number | null;
@@ -409,8 +436,9 @@ async function main(): Promise<void> {
   await raw.connect();
   const reads = rawReadStatements(b.manifest.groups, KEYSPACE);
   // The stripped-down servers of bench/lib/read-proxy.ts, each with the body it is sent.
-  const proxies: { name: 'readProxy' | 'serviceProxy'; label: string; cfg: ReadProxyConfig; body: () => string }[] = [
+  const proxies: { name: StrippedName; label: string; cfg: ReadProxyConfig; body: () => string }[] = [
     ...(PROXY ? [{ name: 'readProxy' as const, label: 'read proxy (HTTP + reads)', cfg: { mode: 'reads' as const, host, port: cport, reads }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),
+    ...(PROXY_WORK_US > 0 ? [{ name: 'workProxy' as const, label: `read proxy + ${PROXY_WORK_US} µs CPU`, cfg: { mode: 'reads' as const, host, port: cport, reads, workUs: PROXY_WORK_US }, body: () => JSON.stringify({ entities: [{ driver_id: pick() }] }) }] : []),
     ...(PROXY_SERVICE ? [{ name: 'serviceProxy' as const, label: 'service proxy (HTTP + FeatureService)', cfg: { mode: 'service' as const, config: join(work, 'palette.yaml'), deadlineMs: DEADLINE_MS }, body: () => JSON.stringify({ model: 'bench.m20', entities: [{ driver_id: pick() }], at: now }) }] : []),
   ];
   const rnd = prng(11);
@@ -512,7 +540,7 @@ async function main(): Promise<void> {
       await stopSidecar();
       const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
       // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
-      const stripped: Partial<Record<'readProxy' | 'serviceProxy', { result: OpenLoopResult; cpuUs: number | null }>> = {};
+      const stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null }>> = {};
       for (const px of entities === 1 ? proxies : []) {
         const server = await startStripped(px);
         try {
@@ -601,14 +629,14 @@ async function main(): Promise<void> {
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
-    const strippedRatio = (k: 'readProxy' | 'serviceProxy') => { const m = stripped[k]; return m ? Math.round((m.result.p99 / r.p99) * 100) / 100 : null; };
+    const strippedRatio = (k: StrippedName) => { const m = stripped[k]; return m ? Math.round((m.result.p99 / r.p99) * 100) / 100 : null; };
     const strippedText = proxies.filter((px) => stripped[px.name]).map((px) => ` p99 ${px.name} / raw = ${strippedRatio(px.name)} (its process ${stripped[px.name]!.cpuUs} µs CPU per request);`).join('');
     const others = INTERLEAVE_MS > 0
       ? `load generator and raw client together ${generatorAndRawClientUs} µs and Cassandra ${cassandraUs} µs per request of the run (interleaved)`
       : `load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs)`;
     console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), ${others}; load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), raw: r, p99Ratio: ratio,
-      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs, ...(INTERLEAVE_MS > 0 ? { loadGeneratorAndRawClientInterleaved: generatorAndRawClientUs, cassandraInterleaved: cassandraUs } : {}) } });
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), ...(PROXY_WORK_US > 0 ? { workProxy: { workUs: PROXY_WORK_US, ...stripped.workProxy?.result }, workProxyP99Ratio: strippedRatio('workProxy') } : {}), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), raw: r, p99Ratio: ratio,
+      cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, ...(PROXY_WORK_US > 0 ? { workProxyProcess: stripped.workProxy?.cpuUs ?? null } : {}), serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs, ...(INTERLEAVE_MS > 0 ? { loadGeneratorAndRawClientInterleaved: generatorAndRawClientUs, cassandraInterleaved: cassandraUs } : {}) } });
   };
   try {
     for (const rate of RATES) await measure(`1 entity @ ${rate}/s`, rate, sidecarOne, rawOne, 1);
@@ -625,19 +653,20 @@ async function main(): Promise<void> {
   for (const label of new Set(runs.map((r) => r.label as string))) {
     const same = runs.filter((r) => r.label === label) as { sidecar: OpenLoopResult; raw: OpenLoopResult; p99Ratio: number; rate: number; entitiesPerRequest: number }[];
     if (same.length < 2) continue;
-    const pool = (k: 'sidecar' | 'raw' | 'hopOnly' | 'readProxy' | 'serviceProxy') => same.flatMap((r) => (r as unknown as Record<string, OpenLoopResult | null>)[k]?.latenciesMs ?? []).sort((a, b) => a - b);
+    const pool = (k: 'sidecar' | 'raw' | 'hopOnly' | StrippedName) => same.flatMap((r) => (r as unknown as Record<string, OpenLoopResult | null>)[k]?.latenciesMs ?? []).sort((a, b) => a - b);
     const q = (xs: number[]) => ({ p50: round3(percentile(xs, 50)), p99: round3(percentile(xs, 99)), p999: round3(percentile(xs, 99.9)), n: xs.length });
     const sc = q(pool('sidecar'));
     const rw = q(pool('raw'));
     const hopLat = pool('hopOnly');
     const hp = hopLat.length > 0 ? q(hopLat) : null;
-    const pooledOf = (k: 'readProxy' | 'serviceProxy') => { const xs = pool(k); return xs.length > 0 ? q(xs) : null; };
+    const pooledOf = (k: StrippedName) => { const xs = pool(k); return xs.length > 0 ? q(xs) : null; };
     const px = pooledOf('readProxy');
+    const wp = pooledOf('workProxy');
     const sp = pooledOf('serviceProxy');
     const ratios = same.map((r) => r.p99Ratio).sort((a, b) => a - b);
-    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, hopOnly: hp, readProxy: px, readProxyP99Ratio: px ? Math.round((px.p99 / rw.p99) * 100) / 100 : null, serviceProxy: sp, serviceProxyP99Ratio: sp ? Math.round((sp.p99 / rw.p99) * 100) / 100 : null, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
+    const entry = { label, rate: same[0].rate, entitiesPerRequest: same[0].entitiesPerRequest, runs: same.length, sidecar: sc, hopOnly: hp, readProxy: px, readProxyP99Ratio: px ? Math.round((px.p99 / rw.p99) * 100) / 100 : null, ...(wp ? { workProxy: { workUs: PROXY_WORK_US, ...wp }, workProxyP99Ratio: Math.round((wp.p99 / rw.p99) * 100) / 100 } : {}), serviceProxy: sp, serviceProxyP99Ratio: sp ? Math.round((sp.p99 / rw.p99) * 100) / 100 : null, raw: rw, p99Ratio: Math.round((sc.p99 / rw.p99) * 100) / 100, perRunP99Ratios: ratios };
     pooled.push(entry);
-    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms;${hp ? ` hop only p50 ${hp.p50} p99 ${hp.p99} p99.9 ${hp.p999} ms;` : ''}${px ? ` read proxy p50 ${px.p50} p99 ${px.p99} p99.9 ${px.p999} ms (p99 ratio ${entry.readProxyP99Ratio});` : ''}${sp ? ` service proxy p50 ${sp.p50} p99 ${sp.p99} p99.9 ${sp.p999} ms (p99 ratio ${entry.serviceProxyP99Ratio});` : ''} p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
+    console.log(`pooled ${label} over ${same.length} runs: sidecar p50 ${sc.p50} p99 ${sc.p99} p99.9 ${sc.p999} ms; raw p50 ${rw.p50} p99 ${rw.p99} p99.9 ${rw.p999} ms;${hp ? ` hop only p50 ${hp.p50} p99 ${hp.p99} p99.9 ${hp.p999} ms;` : ''}${px ? ` read proxy p50 ${px.p50} p99 ${px.p99} p99.9 ${px.p999} ms (p99 ratio ${entry.readProxyP99Ratio});` : ''}${wp ? ` read proxy + ${PROXY_WORK_US} µs CPU p50 ${wp.p50} p99 ${wp.p99} p99.9 ${wp.p999} ms (p99 ratio ${entry.workProxyP99Ratio});` : ''}${sp ? ` service proxy p50 ${sp.p50} p99 ${sp.p99} p99.9 ${sp.p999} ms (p99 ratio ${entry.serviceProxyP99Ratio});` : ''} p99 ratio ${entry.p99Ratio} (per run: ${ratios.join(', ')})`);
   }
   const pooled2000 = pooled.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1);
   const at2000 = (pooled2000 ?? runs.find((r) => r.rate === 2000 && r.entitiesPerRequest === 1)) as { sidecar: { p99: number }; p99Ratio: number } | undefined;
@@ -649,8 +678,9 @@ async function main(): Promise<void> {
     ...(MODEL_WITH_CASSANDRA ? { ratioNotJudged: 'the raw client shares Cassandra\'s CPU in this layout and the sidecar does not' } : {}),
     from: pooled2000 ? 'pooled runs' : 'one run',
   } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_WORK_US > 0 ? ` --proxy-work-us ${PROXY_WORK_US}` : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
+    data: { shape: DATA_SHAPE, tiles: DATA_SHAPE === 2 ? 'those each hop keeps at now (as streamed)' : 'a week of every hop', now: new Date(now).toISOString() },
     cassandraJvm: jvmFlags(cassPid),
     pooled,
     pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: MODEL_WITH_CASSANDRA ? 'sidecar alone on the client CPUs; load generator and raw client with Cassandra' : SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (node:http), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,

@@ -10,6 +10,9 @@
  *   same CPUs as the sidecar's, is what the HTTP hop plus the driver's reads cost in a second
  *   process sharing the client's core. If even this misses a goal against the raw client, no
  *   sidecar built from these parts on this layout can meet it, whatever it does inside.
+ *   With `workUs` (--proxy-work-us N), it also keeps the CPU busy for N µs per request after
+ *   the reads, allocating nothing: the floor of a sidecar whose own work costs N µs of CPU,
+ *   with no garbage to collect. What any sidecar doing that much work can at best reach.
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
  *   JSON) built from the bench's palette.yaml, without the sidecar's server (routes, token,
@@ -24,21 +27,29 @@ import { createServer } from 'node:http';
 import { rawCassandraClient } from './raw-cassandra.js';
 
 export type ReadProxyConfig =
-  /** reads: prepared SELECTs with one `?`, the entity key. */
-  | { readonly mode: 'reads'; readonly host: string; readonly port: number; readonly reads: readonly string[] }
+  /** reads: prepared SELECTs with one `?`, the entity key; workUs: CPU to burn per request after the reads (0: none). */
+  | { readonly mode: 'reads'; readonly host: string; readonly port: number; readonly reads: readonly string[]; readonly workUs?: number }
   /** config: a palette.yaml whose build and online store the FeatureService uses. */
   | { readonly mode: 'service'; readonly config: string; readonly deadlineMs: number };
 
 /** The answer to one parsed body: a JSON text, or an Error for a 503. */
 type Answer = (body: unknown) => Promise<string>;
 
+/** Keeps the CPU busy for `us` microseconds, allocating nothing: work of a known cost and no garbage. */
+function burn(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) { /* spin */ }
+}
+
 async function readsAnswer(cfg: Extract<ReadProxyConfig, { mode: 'reads' }>): Promise<{ answer: Answer; close: () => Promise<void> }> {
   const client = rawCassandraClient(`${cfg.host}:${cfg.port}`);
+  const workUs = cfg.workUs ?? 0;
   await client.connect();
   return {
     answer: async (body) => {
       const key = (body as { entities: Record<string, string>[] }).entities[0].driver_id;
       const rss = await Promise.all(cfg.reads.map((cql) => client.execute(cql, [key], { prepare: true })));
+      if (workUs > 0) burn(workUs);
       return JSON.stringify({ rows: rss.map((rs) => rs.rowLength) });
     },
     close: () => client.shutdown(),

@@ -59,6 +59,17 @@ export function hopTtlSeconds(table: OnlineTable, hopMs: number): number | null 
   return h === undefined ? table.ttlSeconds : h.ttlSeconds;
 }
 
+/**
+ * The tiles of `hopMs` the online store still keeps at `atMs`, had each been written when it
+ * ended, are those that start after this (epoch ms): tile start + hop + the hop's TTL > atMs.
+ * Null when the hop keeps its tiles for ever. It is what `palette upload` writes, and what
+ * tiles streamed as their events happened leave in the store at atMs.
+ */
+export function keptTilesStartAfter(table: OnlineTable, hopMs: number, atMs: number): number | null {
+  const ttl = hopTtlSeconds(table, hopMs);
+  return ttl === null ? null : atMs - hopMs - ttl * 1000;
+}
+
 /** Where one aggregation's partial state lives in its tile rows. */
 export interface AggregationStorage {
   readonly aggregationIndex: number;

@@ -7,7 +7,7 @@
  * (tile_start + hop) by the end of day `to` and not after now; a batch row supersedes the
  * streaming rows of its tile when read (serving/group-evaluator.ts), so it must hold the
  * whole tile. And only tiles the online store still keeps at that time: those that end less
- * than their hop's TTL before it (contracts/layout.ts, hopTtlSeconds), so that, for example,
+ * than their hop's TTL before it (contracts/layout.ts, keptTilesStartAfter), so that, for example,
  * a year of 5-minute tiles is not written for a 1-hour window.
  * Snapshot groups: the values of the latest daily partition in [from, to], one row per key
  * with snapshot_ds = that day (a key missing from it keeps its older row until the TTL).
@@ -20,7 +20,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { GroupRuntime } from '../contracts/group-runtime.js';
-import { BATCH_PARTITION, type OfflineTable, hopTtlSeconds } from '../contracts/layout.js';
+import { BATCH_PARTITION, type OfflineTable, keptTilesStartAfter } from '../contracts/layout.js';
 import type { Value } from '../contracts/types.js';
 import { UserError } from '../errors.js';
 import { parseDate } from '../expr/time.js';
@@ -115,13 +115,13 @@ export async function uploadGroup(o: UploadOptions): Promise<UploadResult> {
   // A tile is complete if it ends by the end of day `to` and not in the future.
   const cutoff = Math.min(Date.parse(`${to}T00:00:00Z`) + DAY_MS, o.now ?? Date.now());
   // And it is uploaded only if the online store would still keep it at the cutoff, had it been
-  // written when it ended: tile_start + hop + the hop's TTL > cutoff (hopTtlSeconds). An older
-  // tile is in no window served from then on, nor within the grace for reads back in time;
-  // written now, it would be kept a whole TTL more for nothing.
+  // written when it ended: tile_start + hop + the hop's TTL > cutoff (keptTilesStartAfter). An
+  // older tile is in no window served from then on, nor within the grace for reads back in
+  // time; written now, it would be kept a whole TTL more for nothing.
   const startAfter = g.kind === 'windowed'
     ? [...new Set(g.layout.aggregations.map((a) => a.hopMs))].flatMap((hopMs) => {
-      const ttl = hopTtlSeconds(g.layout.online, hopMs);
-      return ttl === null ? [] : [{ hopMs, afterMs: cutoff - hopMs - ttl * 1000 }];
+      const afterMs = keptTilesStartAfter(g.layout.online, hopMs, cutoff);
+      return afterMs === null ? [] : [{ hopMs, afterMs }];
     })
     : [];
   const where: OfflineFilter | undefined = g.kind === 'windowed' ? { kind: 'tilesEndingBy', cutoffMs: cutoff, startAfter } : undefined;

@@ -1,7 +1,7 @@
 /** The layout pass's retention of online tiles: per table, and per hop (OnlineTable.hopTtls). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TILE_RETENTION_GRACE_MS, hopTtlSeconds } from '../../../runtime/contracts/layout.js';
+import { TILE_RETENTION_GRACE_MS, hopTtlSeconds, keptTilesStartAfter } from '../../../runtime/contracts/layout.js';
 import { compileText } from './helpers.js';
 
 const H = 3_600_000;
@@ -42,4 +42,16 @@ test('a lifetime window keeps its own hop for ever, not the others', () => {
     { hopMs: M5, ttlSeconds: s(H + M5 + TILE_RETENTION_GRACE_MS) },
     { hopMs: D, ttlSeconds: null },
   ]);
+});
+
+test('the tiles kept at a time are those that end less than their hop\'s TTL before it', () => {
+  const t = online('windows');
+  const at = Date.UTC(2024, 2, 5, 12);
+  const after = keptTilesStartAfter(t, M5, at)!;
+  // A 5-minute tile written when it ended is kept for its hop's TTL from then.
+  const ttlMs = hopTtlSeconds(t, M5)! * 1000;
+  assert.equal(after, at - M5 - ttlMs);
+  assert.ok(after > at - 2 * D, 'a day and a bit of 5-minute tiles, not a week');
+  assert.equal(keptTilesStartAfter(t, H, at), at - H - hopTtlSeconds(t, H)! * 1000);
+  assert.equal(keptTilesStartAfter(online('forever'), D, at), null, 'a lifetime window\'s hop: all of them');
 });
