@@ -36,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../runtime/config/palette-config.js';
 import type { ServingManifest } from '../runtime/contracts/manifest.js';
+import { responseJson } from '../sidecar/response-json.js';
 import { openFeatureService } from '../sidecar/sidecar-setup.js';
 import { rawCassandraClient, rawReadStatements } from './lib/raw-cassandra.js';
 import { percentile, writeResults } from './lib/results.js';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const one = async (i: number) => {
     const res = await service.handle(body(i));
     if (res.results[0].statuses['trip_stats.trips_7d'] !== 'ok') throw new Error(`request ${i}: ${JSON.stringify(res.results[0].groups)}`);
-    return JSON.stringify(res).length;
+    return responseJson(res).length; // the answer's JSON, as the sidecar writes it
   };
   // The same partitions through the driver alone (as bench/sidecar-bench.ts's raw client).
   const manifest = JSON.parse(readFileSync(join(work, 'build', 'serving-manifest.json'), 'utf8')) as ServingManifest;

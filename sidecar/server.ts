@@ -46,6 +46,7 @@ import { UserError } from '../runtime/errors.js';
 import type { FeatureService } from './feature-service.js';
 import type { SidecarMetrics } from './metrics.js';
 import { RequestError } from './request-error.js';
+import { responseJson } from './response-json.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -233,7 +234,7 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
         return;
       }
       service.fetch(parsed).then(
-        (answer) => { end(); send(res, started, route, model, 200, JSON.stringify(answer)); },
+        (answer) => { end(); send(res, started, route, model, 200, responseJson(answer)); },
         (err: unknown) => { end(); sendError(res, started, route, model, err); },
       );
     });

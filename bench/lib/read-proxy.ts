@@ -15,7 +15,7 @@
  *   with no garbage to collect. What any sidecar doing that much work can at best reach.
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
- *   JSON) built from the bench's palette.yaml, without the sidecar's server (routes, token,
+ *   JSON as the sidecar writes it) built from the bench's palette.yaml, without the sidecar's server (routes, token,
  *   limits), metrics or logging. It loads the FeatureService from dist/ (tsc's build, what
  *   `palette serve` runs; sets before this was so ran it through tsx). Against `reads` it prices Palette's read path; against the
  *   sidecar, the sidecar's server and metrics.
@@ -62,9 +62,10 @@ async function serviceAnswer(cfg: Extract<ReadProxyConfig, { mode: 'service' }>)
   const dist = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href;
   const { loadConfig } = await import(dist('runtime/config/palette-config.js')) as typeof import('../../runtime/config/palette-config.js');
   const { openFeatureService } = await import(dist('sidecar/sidecar-setup.js')) as typeof import('../../sidecar/sidecar-setup.js');
+  const { responseJson } = await import(dist('sidecar/response-json.js')) as typeof import('../../sidecar/response-json.js');
   const service = openFeatureService(loadConfig(cfg.config), { deadlineMs: cfg.deadlineMs });
   await service.ping(5000); // connected before the first request, as `palette serve` is
-  return { answer: async (body) => JSON.stringify(await service.handle(body)), close: () => service.store.close() };
+  return { answer: async (body) => responseJson(await service.handle(body)), close: () => service.store.close() };
 }
 
 async function main(): Promise<void> {
