@@ -23,6 +23,9 @@
  * partition read once): Palette's work alone (request check, the store's row loop, decoding,
  * merge, features, JSON), free of the driver's share and of the network's noise.
  *
+ * And the answer's JSON alone: responseJson (what the sidecar writes) against JSON.stringify on
+ * the same answers, for one entity and for a batch of 100 (µs per answer, best of 3).
+ *
  * Data and model: those of bench/sidecar-bench.ts (keyspace palette_bench, model bench.m20:
  * 20 features from 3 groups, 3 partition reads per request). Allocation is measured with V8's
  * sampling heap profiler including objects the young and old generation collectors freed
@@ -132,6 +135,29 @@ async function main(): Promise<void> {
     paletteUs.sort((a, b) => a - b);
     const paletteOnly = { median: Math.round(percentile(paletteUs, 50)), min: Math.round(paletteUs[0]), max: Math.round(paletteUs[4]) };
     console.log(`Palette's work alone (the driver's answers replayed from memory): median ${paletteOnly.median} µs (passes ${paletteOnly.min}–${paletteOnly.max})`);
+
+    // The answer's JSON, as the sidecar writes it (responseJson) against JSON.stringify, on
+    // answers of this model for one entity and for a batch of 100: µs per answer, best of 3.
+    const answerOf = (n: number) => service.handle({ model: 'bench.m20', entities: Array.from({ length: n }, (_, i) => ({ driver_id: driverId(i * 7919) })), at: now });
+    const jsonUs = async (n: number) => {
+      const answer = await answerOf(n);
+      if (responseJson(answer) !== JSON.stringify(answer)) throw new Error('responseJson and JSON.stringify differ');
+      const reps = Math.max(20, Math.round(200_000 / n));
+      const best = (write: (a: typeof answer) => string) => {
+        let b = Infinity;
+        for (let k = 0; k < 3; k++) {
+          const t0 = performance.now();
+          let len = 0;
+          for (let i = 0; i < reps; i++) len += write(answer).length;
+          if (len === 0) throw new Error('empty answers');
+          b = Math.min(b, ((performance.now() - t0) * 1000) / reps);
+        }
+        return Math.round(b * 100) / 100;
+      };
+      return { responseJson: best(responseJson), jsonStringify: best((a) => JSON.stringify(a)) };
+    };
+    const answerJsonUs = { oneEntity: await jsonUs(1), batchOf100: await jsonUs(100) };
+    console.log(`the answer's JSON, µs per answer (responseJson / JSON.stringify): one entity ${answerJsonUs.oneEntity.responseJson} / ${answerJsonUs.oneEntity.jsonStringify}; 100 entities ${answerJsonUs.batchOf100.responseJson} / ${answerJsonUs.batchOf100.jsonStringify}`);
     // A profiling run (--no-allocation) writes no results: its figures carry the profiler's cost.
     if (!ALLOCATION) return;
 
@@ -155,7 +181,7 @@ async function main(): Promise<void> {
     const total = [...bySite.values()].reduce((a, b) => a + b, 0);
     const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([site, b]) => ({ site, bytesPerRequest: Math.round(b / REQUESTS) }));
 
-    const figures = { requests: REQUESTS, answerBytes: bytes, ...cpu, paletteWorkAloneCpuUsPerRequest: paletteOnly, bytesAllocatedPerRequest: Math.round(total / REQUESTS), topAllocationSites: top };
+    const figures = { requests: REQUESTS, answerBytes: bytes, ...cpu, paletteWorkAloneCpuUsPerRequest: paletteOnly, answerJsonUs, bytesAllocatedPerRequest: Math.round(total / REQUESTS), topAllocationSites: top };
     console.log(`heap allocated per request: ${figures.bytesAllocatedPerRequest} bytes; top sites:`);
     for (const t of top) console.log(`${String(t.bytesPerRequest).padStart(9)}  ${t.site}`);
     const path = writeResults('serving-path', `node --import tsx bench/serving-path-bench.ts --requests ${REQUESTS} --top ${TOP}`, figures);
