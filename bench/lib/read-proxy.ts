@@ -15,8 +15,8 @@
  *   with no garbage to collect. What any sidecar doing that much work can at best reach.
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
- *   JSON as the sidecar writes it) built from the bench's palette.yaml, without the sidecar's server (routes, token,
- *   limits), metrics or logging. It loads the FeatureService from dist/ (tsc's build, what
+ *   JSON as the sidecar writes it) built from the bench's palette.yaml, without the sidecar's
+ *   server (routes, token, limits), metrics or logging. It loads the FeatureService from dist/ (tsc's build, what
  *   `palette serve` runs; sets before this was so ran it through tsx). Against `reads` it prices Palette's read path; against the
  *   sidecar, the sidecar's server and metrics.
  *
