@@ -69,24 +69,21 @@ export function decideLayout(group: GroupDraft, entity: ir.Entity, hash: string)
     fields.forEach((f, i) => stateCols.push({ name: columns[i].column, type: f.type }));
     return { aggregationIndex: a.index, hopMs: a.window.hopMs, columns };
   });
-  // TTL: a tile is needed while some window can still reach it: longest window + its hop.
-  let ttlMs: number | null = 0;
-  for (const a of group.aggregations) {
-    if (a.window.kind === 'lifetime') { ttlMs = null; break; }
-    ttlMs = Math.max(ttlMs, a.window.sizeMs + a.window.hopMs);
-  }
-  // Per hop, the same for its own windows, plus the grace for reads back in time, within the
-  // table's TTL (contracts/layout.ts, OnlineTable.hopTtls).
+  // TTL: a tile is needed while some window can still reach it: its window + its hop, per hop
+  // (null: a lifetime window, for ever). The table's is the longest of its hops'.
   const needByHop = new Map<number, number | null>();
   for (const a of group.aggregations) {
     const need = a.window.kind === 'lifetime' ? null : a.window.sizeMs + a.window.hopMs;
     const before = needByHop.get(a.window.hopMs);
     needByHop.set(a.window.hopMs, before === null || need === null ? null : Math.max(before ?? 0, need));
   }
-  const tableTtl = ttlMs;
+  const needs = [...needByHop.values()];
+  const ttlMs = needs.includes(null) ? null : Math.max(0, ...(needs as number[]));
+  // Each hop keeps its own, plus the grace for reads back in time, within the table's TTL
+  // (contracts/layout.ts, OnlineTable.hopTtls).
   const hopTtls = [...needByHop].sort((a, b) => a[0] - b[0]).map(([hopMs, need]) => ({
     hopMs,
-    ttlSeconds: need === null ? null : Math.ceil(Math.min(need + TILE_RETENTION_GRACE_MS, tableTtl ?? Infinity) / 1000),
+    ttlSeconds: need === null ? null : Math.ceil(Math.min(need + TILE_RETENTION_GRACE_MS, ttlMs ?? Infinity) / 1000),
   }));
   const clustering: StorageColumn[] = [
     { name: TILE_HOP_COLUMN, type: nn(scalar('long')) },
