@@ -8,7 +8,7 @@
  * resolve the label object on every observation (validating it and hashing it into a key),
  * gauges included: eight of those per request, on the path the latency goal is about (the
  * sidecar used 20–26 µs more CPU per request than the same read path behind a bare handler,
- * docs/serving.md#speed). They are kept as series resolved once (LeanHistogram, LeanCounter:
+ * docs/serving-speed-log.md). They are kept as series resolved once (LeanHistogram, LeanCounter:
  * an array of bucket counts, a number; the in-flight gauge reads a number when scraped) and
  * registered in the same prom-client registry, which renders them as it renders its own
  * (test/unit/sidecar/metrics.test.ts compares the text with prom-client's).

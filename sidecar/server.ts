@@ -30,7 +30,7 @@
  * for a model in the same pod that mounts the socket's folder (an emptyDir shared by the two
  * containers): no port to agree on, access by file permissions. It skips the TCP loopback
  * stack, but that made no measurable difference to CPU or latency here (bench/sidecar-bench.ts
- * --socket, docs/serving.md#speed). TCP stays on for the probes and Prometheus, which only
+ * --socket, docs/serving-speed-log.md). TCP stays on for the probes and Prometheus, which only
  * speak TCP. The socket is made
  * mode 0660 (owner and group: a pod's containers share a group through fsGroup); a socket
  * file left by a sidecar that died is replaced, one another process listens on is an error.
