@@ -67,7 +67,12 @@
  * or logging: between the two, the cost of Palette's read path; between it and the sidecar,
  * that of the sidecar's server and metrics. --proxy-work-us N adds a run against the read
  * proxy burning N µs of CPU per request after its reads (allocating nothing): the best a
- * sidecar whose own work costs N µs can do on these CPUs, whatever that work is.
+ * sidecar whose own work costs N µs can do on these CPUs, whatever that work is. Each
+ * stripped-down server also reports its own view of the run, as the sidecar's /metrics give
+ * the sidecar's: the share of its requests it answered in over 5 ms by its own clock (headers
+ * parsed to answer handed to the socket), and its GC pauses. A share over 5 ms that the
+ * sidecar has and the service proxy has not is the sidecar's own; one they all have is the
+ * machine's (or Cassandra's, which every server waits for alike).
  *
  * --interleave MS: instead of a run per target one after the other (sidecar, then the
  * stripped-down servers, then raw), the targets take turns in slices of MS milliseconds
@@ -109,6 +114,7 @@ import { type OpenLoopResult, runOpenLoop } from './lib/open-loop.js';
 import { type Pinning, pinServerApart, setAffinity } from './lib/cpu-pinning.js';
 import { HttpLoadClient } from './lib/http-load-client.js';
 import { rawCassandraClient, rawReadStatements } from './lib/raw-cassandra.js';
+import { OWN_LIMITS_MS, type OwnStats } from './lib/own-stats.js';
 import type { ReadProxyConfig } from './lib/read-proxy.js';
 import { jvmFlags, machineCpuJiffies, processCpuMs, processTimesMs, selfCpuMs, servicePid, stealPercent, threadSplitMs } from './lib/process-cpu.js';
 import { percentile, writeResults } from './lib/results.js';
@@ -371,13 +377,35 @@ function sidecarView(before: Map<string, number>, after: Map<string, number>) {
   };
 }
 
-/** A stripped-down server of bench/lib/read-proxy.ts, up and warm. */
+/** A stripped-down server's /stats (bench/lib/read-proxy.ts). */
+async function ownStats(port: number): Promise<OwnStats> {
+  return await (await fetch(`http://127.0.0.1:${port}/stats`)).json() as OwnStats;
+}
+
+/**
+ * What a stripped-down server saw of a measured run, from its /stats before and after: the
+ * share of its requests it answered in over 5 ms by its own clock, and its GC pauses. The
+ * same measures as sidecarView's, so that the sidecar's own tail can be set beside theirs.
+ */
+function strippedView(before: OwnStats, after: OwnStats) {
+  const requests = after.requests - before.requests;
+  const within = (l: number) => after.atOrUnderMs[String(l)] - before.atOrUnderMs[String(l)];
+  const gc = (k: keyof OwnStats['gc']) => ({ count: after.gc[k].count - before.gc[k].count, ms: Math.round(after.gc[k].ms - before.gc[k].ms) });
+  return {
+    requests,
+    serverMsAtOrUnder: Object.fromEntries(OWN_LIMITS_MS.map((l) => [String(l), within(l)])),
+    overFiveMsPercent: requests > 0 ? Math.round(((requests - within(5)) / requests) * 10000) / 100 : null,
+    gcMinor: gc('minor'), gcMajor: gc('major'), gcIncremental: gc('incremental'),
+  };
+}
+
 /** The stripped-down servers of bench/lib/read-proxy.ts: the read proxy, with N µs of work, and the service proxy. */
 type StrippedName = 'readProxy' | 'workProxy' | 'serviceProxy';
 
 interface Stripped {
   readonly name: StrippedName;
   readonly child: ChildProcess;
+  readonly port: number;
   readonly send: () => Promise<void>;
   stop(): Promise<void>;
 }
@@ -387,7 +415,7 @@ interface Figures {
   s: OpenLoopResult;
   r: OpenLoopResult;
   hop: OpenLoopResult | null;
-  stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null }>>;
+  stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null; view: ReturnType<typeof strippedView> }>>;
   tookMs: { p50: number; p99: number; p999: number };
   view: ReturnType<typeof sidecarView>;
   stealSidecar: number | null;
@@ -460,7 +488,7 @@ async function main(): Promise<void> {
       await stop();
       throw e;
     }
-    return { name: px.name, child: server.child, send, stop };
+    return { name: px.name, child: server.child, port: server.port, send, stop };
   };
 
   // The sidecar's own time per request (`tookMs` of its answer: from the checked request to
@@ -540,14 +568,15 @@ async function main(): Promise<void> {
       await stopSidecar();
       const cassCpuSidecarUs = perRequest(c0, processCpuMs(cassPid), s.sent);
       // Stripped-down servers (the floor, and the FeatureService alone): same generator, rate and CPUs.
-      const stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null }>> = {};
+      const stripped: Figures['stripped'] = {};
       for (const px of entities === 1 ? proxies : []) {
         const server = await startStripped(px);
         try {
+          const o0 = await ownStats(server.port);
           const p0 = processTimesMs(server.child.pid);
           const result = await runOpenLoop(server.send, opts);
           const p1 = processTimesMs(server.child.pid);
-          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent) };
+          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent), view: strippedView(o0, await ownStats(server.port)) };
         } finally {
           await server.stop();
         }
@@ -580,6 +609,7 @@ async function main(): Promise<void> {
         const sc0 = processTimesMs(sc.child.pid);
         const th0 = threadSplitMs(sc.child.pid);
         const px0 = servers.map((x) => processTimesMs(x.child.pid));
+        const own0 = await Promise.all(servers.map((x) => ownStats(x.port)));
         const g0 = selfCpuMs();
         tooks = [];
         const all = await runOpenLoop((i) => targets[classOf(i)].send(), { ...opts, durationMs: seconds * 1000, maxRequests: rate * seconds, classes: { count: targets.length, classOf } });
@@ -593,10 +623,11 @@ async function main(): Promise<void> {
         const sc1 = processTimesMs(sc.child.pid);
         const th1 = threadSplitMs(sc.child.pid);
         const stripped: Figures['stripped'] = {};
+        const own1 = await Promise.all(servers.map((x) => ownStats(x.port)));
         servers.forEach((x, k) => {
           const p1 = processTimesMs(x.child.pid);
           const p0 = px0[k];
-          stripped[x.name] = { result: by[2 + k], cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, by[2 + k].sent) };
+          stripped[x.name] = { result: by[2 + k], cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, by[2 + k].sent), view: strippedView(own0[k], own1[k]) };
         });
         const steal = stealPercent(j0, machineCpuJiffies());
         return {
@@ -624,7 +655,12 @@ async function main(): Promise<void> {
     if (INTERLEAVE_MS > 0) await stopSidecar();
     line(`sidecar ${label}`, s);
     if (hop) line(`  hop only (GET /healthz)`, hop);
-    for (const px of proxies) { const m = stripped[px.name]; if (m) line(`  ${px.label}`, m.result); }
+    for (const px of proxies) {
+      const m = stripped[px.name];
+      if (!m) continue;
+      line(`  ${px.label}`, m.result);
+      console.log(`    its own view: ${m.view.overFiveMsPercent}% of ${m.view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(m.view.serverMsAtOrUnder)}); its GC: minor ${m.view.gcMinor.count} (${m.view.gcMinor.ms} ms), major ${m.view.gcMajor.count} (${m.view.gcMajor.ms} ms)`);
+    }
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
     console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
     line(`raw driver ${label}`, r);
@@ -635,7 +671,7 @@ async function main(): Promise<void> {
       ? `load generator and raw client together ${generatorAndRawClientUs} µs and Cassandra ${cassandraUs} µs per request of the run (interleaved)`
       : `load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs)`;
     console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), ${others}; load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), ...(PROXY_WORK_US > 0 ? { workProxyWorkUs: PROXY_WORK_US, workProxy: stripped.workProxy?.result ?? null, workProxyP99Ratio: strippedRatio('workProxy') } : {}), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), raw: r, p99Ratio: ratio,
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), readProxyOwnView: stripped.readProxy?.view ?? null, ...(PROXY_WORK_US > 0 ? { workProxyWorkUs: PROXY_WORK_US, workProxy: stripped.workProxy?.result ?? null, workProxyP99Ratio: strippedRatio('workProxy'), workProxyOwnView: stripped.workProxy?.view ?? null } : {}), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), serviceProxyOwnView: stripped.serviceProxy?.view ?? null, raw: r, p99Ratio: ratio,
       cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, ...(PROXY_WORK_US > 0 ? { workProxyProcess: stripped.workProxy?.cpuUs ?? null } : {}), serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs, ...(INTERLEAVE_MS > 0 ? { loadGeneratorAndRawClientInterleaved: generatorAndRawClientUs, cassandraInterleaved: cassandraUs } : {}) } });
   };
   try {

@@ -20,10 +20,19 @@
  *   `palette serve` runs; sets before this was so ran it through tsx). Against `reads` it prices Palette's read path; against the
  *   sidecar, the sidecar's server and metrics.
  *
+ * Each also keeps its own view of the requests it answered, as the sidecar does in its
+ * metrics (`GET /stats`, JSON: `OwnStats`): how many it answered within 1, 2, 3, 5, 10, 25 and
+ * 50 ms by its own clock (from the request's headers parsed to its answer handed to the
+ * socket, the sidecar's palette_sidecar_request_duration_seconds), and its garbage
+ * collector's pauses by kind. So the bench can tell a server's own share of the tail from the
+ * machine's, for each server alike.
+ *
  * Child process: argv[2] is a JSON ReadProxyConfig; it prints `listening <port>` on stdout
  * once it answers, and ends on SIGTERM.
  */
 import { createServer } from 'node:http';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { OWN_LIMITS_MS, type OwnStats } from './own-stats.js';
 import { rawCassandraClient } from './raw-cassandra.js';
 
 export type ReadProxyConfig =
@@ -71,7 +80,30 @@ async function serviceAnswer(cfg: Extract<ReadProxyConfig, { mode: 'service' }>)
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2]) as ReadProxyConfig;
   const { answer, close } = cfg.mode === 'reads' ? await readsAnswer(cfg) : await serviceAnswer(cfg);
+  let requests = 0;
+  const atOrUnder = OWN_LIMITS_MS.map(() => 0);
+  const answered = (started: number) => {
+    const ms = performance.now() - started;
+    requests++;
+    for (let i = OWN_LIMITS_MS.length - 1; i >= 0 && ms <= OWN_LIMITS_MS[i]; i--) atOrUnder[i]++;
+  };
+  const gc = { minor: { count: 0, ms: 0 }, major: { count: 0, ms: 0 }, incremental: { count: 0, ms: 0 } };
+  const GC_KIND: Record<number, keyof typeof gc> = {
+    [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const k = GC_KIND[(e as unknown as { detail: { kind: number } }).detail.kind];
+      if (k) { gc[k].count++; gc[k].ms += e.duration; }
+    }
+  }).observe({ entryTypes: ['gc'] });
   const server = createServer((req, res) => {
+    const started = performance.now();
+    if (req.method === 'GET' && req.url === '/stats') {
+      const stats: OwnStats = { requests, atOrUnderMs: Object.fromEntries(OWN_LIMITS_MS.map((l, i) => [String(l), atOrUnder[i]])), gc };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -83,8 +115,8 @@ async function main(): Promise<void> {
         return;
       }
       answer(body).then(
-        (out) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out); },
-        (e: Error) => { res.writeHead(503).end(e.message); },
+        (out) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out); answered(started); },
+        (e: Error) => { res.writeHead(503).end(e.message); answered(started); },
       );
     });
   });
