@@ -4,7 +4,7 @@
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
  *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-work-us N] [--proxy-service] [--socket]
- *                                            [--interleave 200]
+ *                                            [--interleave 200 [--interleave-order shuffled|fixed]]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -85,7 +85,10 @@
  * than anything the sidecar did. The servers all stay up for the
  * run and idle outside their slices (an idle server's CPU is next to nothing, so each
  * server's CPU over the run is that of its slices); this process is the generator of every
- * slice and the raw client of its own, so its CPU is given for the two together. It is for
+ * slice and the raw client of its own, so its CPU is given for the two together. Each round
+ * of slices visits the targets in a new (seeded) order, so that no target always follows the
+ * same one (--interleave-order fixed: sidecar, raw, then the others, every round, as the sets
+ * before 2026-11-30 04:40 UTC ran). It is for
  * loads the machine can carry: a target over capacity drains its backlog during the others'
  * slices, so its latencies are those of one slice of overload, not of a steady one.
  *
@@ -129,6 +132,14 @@ const DEADLINE_MS = Number(arg('--deadline-ms', '1000'));
 const SIDECAR_NODE_ARGS = arg('--sidecar-node-args', '').split(/\s+/).filter(Boolean);
 /** Slices (ms) in which the sidecar, the raw client and the stripped-down servers take turns within one run; 0 = a run each, one after the other. */
 const INTERLEAVE_MS = Number(arg('--interleave', '0'));
+/**
+ * The targets' order within each round of slices: `shuffled` (default) draws a new order each
+ * round (seeded); `fixed` keeps sidecar, raw, then the stripped-down servers (the sets before
+ * 2026-11-30 04:40 UTC). Why: a target's first requests of a slice meet what the one before
+ * left (its requests still in flight, Cassandra's queue); in a fixed order every target has
+ * the same neighbour before it all run long, and the sidecar's was the service proxy.
+ */
+const INTERLEAVE_ORDER = arg('--interleave-order', 'shuffled');
 /** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
 const PIN = process.argv.includes('--pin');
 /** The generator talks to the sidecar over its Unix socket (`palette serve --socket`) instead of TCP. */
@@ -436,6 +447,7 @@ async function main(): Promise<void> {
   if (SIDECAR_CORE && !PIN) throw new Error('--sidecar-core and --model-with-cassandra are layouts of --pin: give both');
   if (INTERLEAVE_MS > 0 && SIDECAR_CORE) throw new Error('--interleave keeps every process where it is for the whole run: it does not go with --sidecar-core or --model-with-cassandra, which move the generator between runs');
   if (!(INTERLEAVE_MS >= 0)) throw new Error(`--interleave takes a slice length in ms, not ${arg('--interleave', '')}`);
+  if (INTERLEAVE_ORDER !== 'shuffled' && INTERLEAVE_ORDER !== 'fixed') throw new Error(`--interleave-order takes shuffled or fixed, not ${INTERLEAVE_ORDER}`);
   if (MODEL_WITH_CASSANDRA && process.argv.includes('--sidecar-core')) throw new Error('--sidecar-core and --model-with-cassandra are two layouts: give one');
   if (PIN) {
     if (!cassPid) throw new Error('--pin: no Cassandra started by `npm run services` to pin (its pid file is missing)');
@@ -601,7 +613,20 @@ async function main(): Promise<void> {
         for (const px of entities === 1 ? proxies : []) servers.push(await startStripped(px));
         const targets: { send: () => Promise<void> }[] = [{ send: sidecarFn }, { send: rawFn }, ...servers, ...(HOP && entities === 1 ? [{ send: hopOnly }] : [])];
         const perSlice = Math.max(1, Math.round((rate * INTERLEAVE_MS) / 1000));
-        const classOf = (i: number) => Math.floor(i / perSlice) % targets.length;
+        const n = targets.length;
+        const orderRnd = prng(17);
+        const rounds: number[][] = [];
+        const orderOf = (round: number): readonly number[] => {
+          while (rounds.length <= round) {
+            const o = [...Array(n).keys()];
+            if (INTERLEAVE_ORDER === 'shuffled') {
+              for (let k = n - 1; k > 0; k--) { const j = Math.floor(orderRnd() * (k + 1)); [o[k], o[j]] = [o[j], o[k]]; }
+            }
+            rounds.push(o);
+          }
+          return rounds[round];
+        };
+        const classOf = (i: number) => { const slot = Math.floor(i / perSlice); return orderOf(Math.floor(slot / n))[slot % n]; };
         const seconds = SECONDS * targets.length + 2;
         const m0 = await scrape(sc.port);
         const j0 = machineCpuJiffies();
@@ -714,10 +739,11 @@ async function main(): Promise<void> {
     ...(MODEL_WITH_CASSANDRA ? { ratioNotJudged: 'the raw client shares Cassandra\'s CPU in this layout and the sidecar does not' } : {}),
     from: pooled2000 ? 'pooled runs' : 'one run',
   } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_WORK_US > 0 ? ` --proxy-work-us ${PROXY_WORK_US}` : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_WORK_US > 0 ? ` --proxy-work-us ${PROXY_WORK_US}` : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}${INTERLEAVE_ORDER === 'fixed' ? ' --interleave-order fixed' : ''}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     data: { shape: DATA_SHAPE, tiles: DATA_SHAPE === 2 ? 'those each hop keeps at now (as streamed)' : 'a week of every hop', now: new Date(now).toISOString() },
     cassandraJvm: jvmFlags(cassPid),
+    ...(INTERLEAVE_MS > 0 ? { interleave: { sliceMs: INTERLEAVE_MS, order: INTERLEAVE_ORDER } } : {}),
     pooled,
     pinning: pinning ? { cassandraCpus: pinning.server, clientCpus: pinning.clients, layout: MODEL_WITH_CASSANDRA ? 'sidecar alone on the client CPUs; load generator and raw client with Cassandra' : SIDECAR_CORE ? 'sidecar runs: sidecar alone on the client CPUs, load generator with Cassandra; raw runs: raw client on the client CPUs' : 'sidecar, load generator and raw client on the client CPUs' } : null, sidecar: `palette serve (node:http), deadline ${DEADLINE_MS} ms, cache off, generator over ${SOCKET ? 'its Unix socket' : 'TCP loopback'}`, runs, goals,
   });
