@@ -163,10 +163,11 @@ export function createSidecar(service: FeatureService, options: ServerOptions, m
     if (!res.headersSent) {
       // While draining, every answer closes its connection, so that the listeners can stop.
       if (draining) res.shouldKeepAlive = false;
-      res.statusCode = status;
-      res.setHeader('content-type', type);
-      res.setHeader('content-length', Buffer.byteLength(body));
-      if (extra) for (const k in extra) res.setHeader(k, extra[k]);
+      // writeHead with the whole header object: node:http then writes it as given, where
+      // setHeader validates and stores each header first (on every answer's path).
+      const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+      if (extra) for (const k in extra) headers[k] = extra[k];
+      res.writeHead(status, headers);
       res.end(res.req.method === 'HEAD' ? undefined : body);
     }
     done();

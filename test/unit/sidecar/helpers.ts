@@ -72,7 +72,7 @@ export interface TestSidecar {
   readonly service: FeatureService;
   readonly store: FakeStore;
   readonly metrics: SidecarMetrics;
-  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; headers: Record<string, unknown> }>;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
 }
 
@@ -90,7 +90,7 @@ export async function testSidecar(opts: {
         method: 'POST', url: '/v1/features', headers: { 'content-type': 'application/json', ...headers },
         payload: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      return { status: res.statusCode, json: res.json() };
+      return { status: res.statusCode, json: res.json(), headers: res.headers };
     },
     async get(path, headers = {}) {
       const res = await inject(sidecar.handler, { method: 'GET', url: path, headers });

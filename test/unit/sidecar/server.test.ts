@@ -25,6 +25,8 @@ describe('sidecar server', () => {
     let r = await s.post(body);
     assert.equal(r.status, 401);
     assert.equal(r.json.error.code, 'unauthorized');
+    assert.equal(r.headers['www-authenticate'], 'Bearer');
+    assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
     assert.match(r.json.error.message, /Authorization: Bearer/);
     r = await s.post(body, { authorization: 'Bearer s3cre' });
     assert.equal(r.status, 401);
@@ -85,6 +87,8 @@ describe('sidecar server', () => {
     assert.equal(b.status, 200);
     assert.equal(c.status, 503);
     assert.equal(c.json.error.code, 'overloaded');
+    assert.equal(c.headers['retry-after'], '1');
+    assert.equal(a.headers['content-length'], String(Buffer.byteLength(JSON.stringify(a.json))), 'the answer as sent, whole');
     assert.ok(c.ms < 50, `refused at once (${c.ms.toFixed(1)} ms)`);
     assert.ok(performance.now() - t0 >= 100);
     assert.equal((await s.post(body)).status, 200, 'admitted again once the others finished');
