@@ -88,7 +88,7 @@
  * slice and the raw client of its own, so its CPU is given for the two together. Each round
  * of slices visits the targets in a new (seeded) order, so that no target always follows the
  * same one (--interleave-order fixed: sidecar, raw, then the others, every round, as the sets
- * before 2026-11-30 04:40 UTC ran). It is for
+ * before 2026-11-30 04:22 UTC ran). It is for
  * loads the machine can carry: a target over capacity drains its backlog during the others'
  * slices, so its latencies are those of one slice of overload, not of a steady one.
  *
@@ -135,7 +135,7 @@ const INTERLEAVE_MS = Number(arg('--interleave', '0'));
 /**
  * The targets' order within each round of slices: `shuffled` (default) draws a new order each
  * round (seeded); `fixed` keeps sidecar, raw, then the stripped-down servers (the sets before
- * 2026-11-30 04:40 UTC). Why: a target's first requests of a slice meet what the one before
+ * 2026-11-30 04:22 UTC). Why: a target's first requests of a slice meet what the one before
  * left (its requests still in flight, Cassandra's queue); in a fixed order every target has
  * the same neighbour before it all run long, and the sidecar's was the service proxy.
  */
