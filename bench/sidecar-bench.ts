@@ -4,7 +4,7 @@
  *   PALETTE_CASSANDRA_HEAP=4g PALETTE_CASSANDRA_GC_OPTS='-XX:+UseShenandoahGC -XX:+AlwaysPreTouch' npm run services -- up cassandra
  *   node --import tsx bench/sidecar-bench.ts [--entities 100000] [--rates 500,1000,2000,5000] [--seconds 20]
  *                                            [--batch-rates 5,20|none] [--deadline-ms 1000] [--reload] [--pin [--sidecar-core | --model-with-cassandra]] [--hop] [--proxy] [--proxy-work-us N] [--proxy-service] [--socket]
- *                                            [--interleave 200 [--interleave-order shuffled|fixed]]
+ *                                            [--interleave 200 [--interleave-order shuffled|fixed]] [--connections 256]
  *                                            [--sidecar-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--results NAME]
  *
  * Data: 100,000 drivers with ~12 trips each over the last 7 days, as tile rows of two
@@ -140,6 +140,15 @@ const INTERLEAVE_MS = Number(arg('--interleave', '0'));
  * the same neighbour before it all run long, and the sidecar's was the service proxy.
  */
 const INTERLEAVE_ORDER = arg('--interleave-order', 'shuffled');
+/**
+ * The generator's connection cap per HTTP target (one request in flight per connection).
+ * 256 (since 2026-11-30 04:55 UTC; 64 before) is the sidecar's own `serving.maxInFlight`:
+ * with 64, a server's slow spell of 30 ms at 2,000/s had every connection busy, and the
+ * requests after it waited in the generator for one (counted, as latency is counted from
+ * each request's due time), which the raw client, with 2,048 streams on its connection,
+ * never does. Each run records the most connections open and requests queued per target.
+ */
+const CONNECTIONS = Number(arg('--connections', '256'));
 /** Cassandra on its own CPUs, the sidecar and the load generator (and raw client) on the others: see bench/lib/cpu-pinning.ts. */
 const PIN = process.argv.includes('--pin');
 /** The generator talks to the sidecar over its Unix socket (`palette serve --socket`) instead of TCP. */
@@ -419,6 +428,8 @@ interface Stripped {
   readonly port: number;
   readonly send: () => Promise<void>;
   stop(): Promise<void>;
+  /** The generator's connections to it: the most open and the most requests queued for one. */
+  readonly peak: { readonly connections: number; readonly queued: number };
 }
 
 /** One load's figures, measured one target after the other or interleaved. */
@@ -426,7 +437,7 @@ interface Figures {
   s: OpenLoopResult;
   r: OpenLoopResult;
   hop: OpenLoopResult | null;
-  stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null; view: ReturnType<typeof strippedView> }>>;
+  stripped: Partial<Record<StrippedName, { result: OpenLoopResult; cpuUs: number | null; view: ReturnType<typeof strippedView>; peak: { connections: number; queued: number } }>>;
   tookMs: { p50: number; p99: number; p999: number };
   view: ReturnType<typeof sidecarView>;
   stealSidecar: number | null;
@@ -447,6 +458,7 @@ async function main(): Promise<void> {
   if (SIDECAR_CORE && !PIN) throw new Error('--sidecar-core and --model-with-cassandra are layouts of --pin: give both');
   if (INTERLEAVE_MS > 0 && SIDECAR_CORE) throw new Error('--interleave keeps every process where it is for the whole run: it does not go with --sidecar-core or --model-with-cassandra, which move the generator between runs');
   if (!(INTERLEAVE_MS >= 0)) throw new Error(`--interleave takes a slice length in ms, not ${arg('--interleave', '')}`);
+  if (!(Number.isInteger(CONNECTIONS) && CONNECTIONS > 0)) throw new Error(`--connections takes a whole number above 0, not ${arg('--connections', '')}`);
   if (INTERLEAVE_ORDER !== 'shuffled' && INTERLEAVE_ORDER !== 'fixed') throw new Error(`--interleave-order takes shuffled or fixed, not ${INTERLEAVE_ORDER}`);
   if (MODEL_WITH_CASSANDRA && process.argv.includes('--sidecar-core')) throw new Error('--sidecar-core and --model-with-cassandra are two layouts: give one');
   if (PIN) {
@@ -466,7 +478,7 @@ async function main(): Promise<void> {
   let sc = await startSidecar(b.manifest);
   // The load generator's HTTP client: bench/lib/http-load-client.ts, the least CPU per
   // request (it shares the cores with the sidecar it measures).
-  let pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
+  let pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, CONNECTIONS);
   const stopSidecar = async () => {
     pool.close();
     await stopChild(sc.child);
@@ -487,7 +499,7 @@ async function main(): Promise<void> {
   const startStripped = async (px: (typeof proxies)[number]): Promise<Stripped> => {
     const server = await startProxy(px.cfg);
     if (pinning && SIDECAR_CORE) setAffinity(server.child.pid!, pinning.clients);
-    const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, 64);
+    const client = new HttpLoadClient({ host: '127.0.0.1', port: server.port }, CONNECTIONS);
     const send = async () => {
       const res = await client.post('/', px.body());
       if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
@@ -500,7 +512,7 @@ async function main(): Promise<void> {
       await stop();
       throw e;
     }
-    return { name: px.name, child: server.child, port: server.port, send, stop };
+    return { name: px.name, child: server.child, port: server.port, send, stop, peak: client.peak };
   };
 
   // The sidecar's own time per request (`tookMs` of its answer: from the checked request to
@@ -545,7 +557,7 @@ async function main(): Promise<void> {
       setAffinity(sc.child.pid!, pinning.clients);
       setAffinity(process.pid, pinning.server);
     }
-    pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, 64);
+    pool = new HttpLoadClient(SOCKET ? { socketPath: SOCKET_PATH } : { host: '127.0.0.1', port: sc.port }, CONNECTIONS);
     await runOpenLoop(sidecarOne, { rate: 300, durationMs: 3000, maxRequests: 900 }); // warm-up: JIT, connections, prepared statements
     // The hop alone (--hop): same processes, same CPUs, same rate, no store read.
     const hopOnly = async () => {
@@ -588,7 +600,7 @@ async function main(): Promise<void> {
           const p0 = processTimesMs(server.child.pid);
           const result = await runOpenLoop(server.send, opts);
           const p1 = processTimesMs(server.child.pid);
-          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent), view: strippedView(o0, await ownStats(server.port)) };
+          stripped[px.name] = { result, cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, result.sent), view: strippedView(o0, await ownStats(server.port)), peak: { ...server.peak } };
         } finally {
           await server.stop();
         }
@@ -652,7 +664,7 @@ async function main(): Promise<void> {
         servers.forEach((x, k) => {
           const p1 = processTimesMs(x.child.pid);
           const p0 = px0[k];
-          stripped[x.name] = { result: by[2 + k], cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, by[2 + k].sent), view: strippedView(own0[k], own1[k]) };
+          stripped[x.name] = { result: by[2 + k], cpuUs: perRequest(p0 && p0.user + p0.sys, p1 && p1.user + p1.sys, by[2 + k].sent), view: strippedView(own0[k], own1[k]), peak: { ...x.peak } };
         });
         const steal = stealPercent(j0, machineCpuJiffies());
         return {
@@ -684,10 +696,10 @@ async function main(): Promise<void> {
       const m = stripped[px.name];
       if (!m) continue;
       line(`  ${px.label}`, m.result);
-      console.log(`    its own view: ${m.view.overFiveMsPercent}% of ${m.view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(m.view.serverMsAtOrUnder)}); its GC: minor ${m.view.gcMinor.count} (${m.view.gcMinor.ms} ms), major ${m.view.gcMajor.count} (${m.view.gcMajor.ms} ms)`);
+      console.log(`    its own view: ${m.view.overFiveMsPercent}% of ${m.view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(m.view.serverMsAtOrUnder)}); its GC: minor ${m.view.gcMinor.count} (${m.view.gcMinor.ms} ms), major ${m.view.gcMajor.count} (${m.view.gcMajor.ms} ms); generator's connections: ${m.peak.connections} at most, ${m.peak.queued} requests queued at most`);
     }
     console.log(`  inside the sidecar (tookMs: reads + values, no HTTP): p50 ${tookMs.p50} ms  p99 ${tookMs.p99} ms  p99.9 ${tookMs.p999} ms`);
-    console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%`);
+    console.log(`  sidecar's own view: ${view.overFiveMsPercent}% of ${view.requests} requests over 5 ms (answered within ms: ${JSON.stringify(view.serverMsAtOrUnder)}); its GC: minor ${view.gcMinor.count} (${view.gcMinor.ms} ms), major ${view.gcMajor.count} (${view.gcMajor.ms} ms, ${view.gcMajor.over10ms} over 10 ms); event-loop lag ms ${JSON.stringify(view.eventLoopLagMs)}; CPU steal ${stealSidecar}%; generator's connections: ${pool.peak.connections} at most, ${pool.peak.queued} requests queued at most`);
     line(`raw driver ${label}`, r);
     const ratio = Math.round((s.p99 / r.p99) * 100) / 100;
     const strippedRatio = (k: StrippedName) => { const m = stripped[k]; return m ? Math.round((m.result.p99 / r.p99) * 100) / 100 : null; };
@@ -696,7 +708,7 @@ async function main(): Promise<void> {
       ? `load generator and raw client together ${generatorAndRawClientUs} µs and Cassandra ${cassandraUs} µs per request of the run (interleaved)`
       : `load generator ${genSidecarUs} µs, Cassandra ${cassCpuSidecarUs} µs (raw run: raw client ${rawClientUs} µs, Cassandra ${cassCpuRawUs} µs)`;
     console.log(`  p99 sidecar / raw = ${ratio};${strippedText} CPU per request: sidecar process ${sidecarCpuUs} µs (${sidecarSysUs} in the kernel; main thread ${sidecarMainThreadUs}, other threads ${sidecarOtherThreadsUs}), ${others}; load average ${load1.toFixed(1)}`);
-    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), readProxyOwnView: stripped.readProxy?.view ?? null, ...(PROXY_WORK_US > 0 ? { workProxyWorkUs: PROXY_WORK_US, workProxy: stripped.workProxy?.result ?? null, workProxyP99Ratio: strippedRatio('workProxy'), workProxyOwnView: stripped.workProxy?.view ?? null } : {}), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), serviceProxyOwnView: stripped.serviceProxy?.view ?? null, raw: r, p99Ratio: ratio,
+    runs.push({ label, rate, entitiesPerRequest: entities, loadAverage1mAtStart: load1, cpuStealPercent: { sidecarRun: stealSidecar, rawRun: stealRaw }, sidecar: s, sidecarTookMs: tookMs, sidecarOwnView: view, generatorConnections: { cap: CONNECTIONS, sidecar: { ...pool.peak }, ...Object.fromEntries(proxies.filter((px) => stripped[px.name]).map((px) => [px.name, stripped[px.name]!.peak])) }, hopOnly: hop, readProxy: stripped.readProxy?.result ?? null, readProxyP99Ratio: strippedRatio('readProxy'), readProxyOwnView: stripped.readProxy?.view ?? null, ...(PROXY_WORK_US > 0 ? { workProxyWorkUs: PROXY_WORK_US, workProxy: stripped.workProxy?.result ?? null, workProxyP99Ratio: strippedRatio('workProxy'), workProxyOwnView: stripped.workProxy?.view ?? null } : {}), serviceProxy: stripped.serviceProxy?.result ?? null, serviceProxyP99Ratio: strippedRatio('serviceProxy'), serviceProxyOwnView: stripped.serviceProxy?.view ?? null, raw: r, p99Ratio: ratio,
       cpuPerRequestUs: { sidecarProcess: sidecarCpuUs, sidecarProcessKernel: sidecarSysUs, sidecarMainThread: sidecarMainThreadUs, sidecarOtherThreads: sidecarOtherThreadsUs, loadGeneratorDuringSidecar: genSidecarUs, cassandraDuringSidecar: cassCpuSidecarUs, readProxyProcess: stripped.readProxy?.cpuUs ?? null, ...(PROXY_WORK_US > 0 ? { workProxyProcess: stripped.workProxy?.cpuUs ?? null } : {}), serviceProxyProcess: stripped.serviceProxy?.cpuUs ?? null, rawClient: rawClientUs, cassandraDuringRaw: cassCpuRawUs, ...(INTERLEAVE_MS > 0 ? { loadGeneratorAndRawClientInterleaved: generatorAndRawClientUs, cassandraInterleaved: cassandraUs } : {}) } });
   };
   try {
@@ -739,7 +751,7 @@ async function main(): Promise<void> {
     ...(MODEL_WITH_CASSANDRA ? { ratioNotJudged: 'the raw client shares Cassandra\'s CPU in this layout and the sidecar does not' } : {}),
     from: pooled2000 ? 'pooled runs' : 'one run',
   } : {};
-  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_WORK_US > 0 ? ` --proxy-work-us ${PROXY_WORK_US}` : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}${INTERLEAVE_ORDER === 'fixed' ? ' --interleave-order fixed' : ''}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
+  const path = writeResults(arg('--results', PIN ? 'sidecar' : 'sidecar-unpinned'), `node --import tsx bench/sidecar-bench.ts --entities ${ENTITIES} --rates ${RATES.join(',')} --seconds ${SECONDS} --batch-rates ${BATCH_RATES.join(',') || 'none'} --deadline-ms ${DEADLINE_MS}${PIN ? ' --pin' : ''}${MODEL_WITH_CASSANDRA ? ' --model-with-cassandra' : SIDECAR_CORE ? ' --sidecar-core' : ''}${HOP ? ' --hop' : ''}${PROXY ? ' --proxy' : ''}${PROXY_WORK_US > 0 ? ` --proxy-work-us ${PROXY_WORK_US}` : ''}${PROXY_SERVICE ? ' --proxy-service' : ''}${SOCKET ? ' --socket' : ''}${INTERLEAVE_MS > 0 ? ` --interleave ${INTERLEAVE_MS}${INTERLEAVE_ORDER === 'fixed' ? ' --interleave-order fixed' : ''}` : ''}${CONNECTIONS !== 256 ? ` --connections ${CONNECTIONS}` : ''}${SIDECAR_NODE_ARGS.length > 0 ? ` --sidecar-node-args "${SIDECAR_NODE_ARGS.join(' ')}"` : ''}${process.argv.includes('--results') ? ` --results ${arg('--results', '')}` : ''}`, {
     entities: ENTITIES, model: { name: m.name, features: m.features.length, groups: m.groups.length },
     data: { shape: DATA_SHAPE, tiles: DATA_SHAPE === 2 ? 'those each hop keeps at now (as streamed)' : 'a week of every hop', now: new Date(now).toISOString() },
     cassandraJvm: jvmFlags(cassPid),

@@ -89,6 +89,12 @@ export class HttpLoadClient {
   private readonly all = new Set<Connection>();
   private readonly waiting: { head: string; body: string; p: Pending }[] = [];
   private opening = 0;
+  /**
+   * The most connections open and the most requests waiting for one, so far. A request that
+   * waits here is late by the wait (latency counts from its due time), so a bench can tell
+   * when the connection cap, not the server, made a tail.
+   */
+  readonly peak = { connections: 0, queued: 0 };
 
   private readonly hostHeader: string;
   private readonly where: string;
@@ -113,6 +119,7 @@ export class HttpLoadClient {
       const c = this.idle.pop();
       if (c) return c.send(head, body, p);
       this.waiting.push({ head, body, p });
+      if (this.waiting.length > this.peak.queued) this.peak.queued = this.waiting.length;
       if (this.all.size + this.opening < this.maxConnections) this.open();
     });
   }
@@ -131,6 +138,7 @@ export class HttpLoadClient {
         if (i >= 0) this.idle.splice(i, 1);
       });
       this.all.add(c);
+      if (this.all.size > this.peak.connections) this.peak.connections = this.all.size;
       this.free(c);
     });
     socket.once('error', (e) => {

@@ -49,6 +49,15 @@ describe('HttpLoadClient', () => {
     client.close();
   });
 
+  it('keeps to its connection cap, and counts the most connections open and requests queued for one', async () => {
+    const client = new HttpLoadClient({ host: '127.0.0.1', port }, 2);
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => client.post('/x', String(i))));
+    assert.deepEqual(answers.map((a) => JSON.parse(JSON.parse(a.body).echo)), [0, 1, 2, 3, 4]);
+    // All five wait at first (no connection is open yet); two connections are opened, no more.
+    assert.deepEqual(client.peak, { connections: 2, queued: 5 });
+    client.close();
+  });
+
   it('speaks the same HTTP over a Unix socket', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'palette-lc-')), 's.sock');
     const unixServer = createServer((req, res) => {
