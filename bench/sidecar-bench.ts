@@ -142,7 +142,7 @@ const INTERLEAVE_MS = Number(arg('--interleave', '0'));
 const INTERLEAVE_ORDER = arg('--interleave-order', 'shuffled');
 /**
  * The generator's connection cap per HTTP target (one request in flight per connection).
- * 256 (since 2026-11-30 04:55 UTC; 64 before) is the sidecar's own `serving.maxInFlight`:
+ * 256 (since 2026-11-30 04:41 UTC; 64 before) is the sidecar's own `serving.maxInFlight`:
  * with 64, a server's slow spell of 30 ms at 2,000/s had every connection busy, and the
  * requests after it waited in the generator for one (counted, as latency is counted from
  * each request's due time), which the raw client, with 2,048 streams on its connection,
