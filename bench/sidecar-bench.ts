@@ -375,23 +375,31 @@ async function scrape(port: number): Promise<Map<string, number>> {
  * received to response sent), and its own garbage collector's pauses. Together with the
  * client-side figures they tell the sidecar's share of the tail from the machine's.
  */
+/**
+ * A server's own view of a run's requests, from its counts over the run: how many it answered
+ * within each bound of OWN_LIMITS_MS by its own clock, and the share over 5 ms. The sidecar's
+ * come from its request-duration histogram, the stripped-down servers' from their /stats.
+ */
+function ownTail(requests: number, within: (limitMs: number) => number) {
+  return {
+    requests,
+    serverMsAtOrUnder: Object.fromEntries(OWN_LIMITS_MS.map((l) => [String(l), within(l)])),
+    overFiveMsPercent: requests > 0 ? Math.round(((requests - within(5)) / requests) * 10000) / 100 : null,
+  };
+}
+
 function sidecarView(before: Map<string, number>, after: Map<string, number>) {
   const sum = (m: Map<string, number>, pred: (k: string) => boolean) => [...m].filter(([k]) => pred(k)).reduce((a, [, v]) => a + v, 0);
   const route = (k: string) => k.includes('route="/v1/features"') && k.includes('code="200"');
   const d = (pred: (k: string) => boolean) => sum(after, pred) - sum(before, pred);
   const count = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_count') && route(k));
-  const under5 = d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes('le="0.005"'));
   const gc = (kind: string) => {
     const ofKind = (series: string) => (k: string) => k.startsWith(`palette_sidecar_nodejs_gc_duration_seconds_${series}`) && k.includes(`kind="${kind}"`);
     const count = d(ofKind('count'));
     return { count, ms: Math.round(d(ofKind('sum')) * 1000), over10ms: count - d((k) => ofKind('bucket')(k) && k.includes('le="0.01"')) };
   };
-  const les = ['0.001', '0.002', '0.003', '0.005', '0.01', '0.025', '0.05'];
-  const serverMsAtOrUnder = Object.fromEntries(les.map((le) => [String(Number(le) * 1000), d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes(`le="${le}"`))]));
   return {
-    requests: count,
-    serverMsAtOrUnder,
-    overFiveMsPercent: count > 0 ? Math.round(((count - under5) / count) * 10000) / 100 : null,
+    ...ownTail(count, (ms) => d((k) => k.startsWith('palette_sidecar_request_duration_seconds_bucket') && route(k) && k.includes(`le="${ms / 1000}"`))),
     gcMinor: gc('minor'), gcMajor: gc('major'), gcIncremental: gc('incremental'),
     eventLoopLagMs: Object.fromEntries(['p50', 'p90', 'p99', 'max'].map((q) => [q, Math.round((after.get(`palette_sidecar_nodejs_eventloop_lag_${q}_seconds`) ?? NaN) * 10000) / 10])),
   };
@@ -408,13 +416,9 @@ async function ownStats(port: number): Promise<OwnStats> {
  * same measures as sidecarView's, so that the sidecar's own tail can be set beside theirs.
  */
 function strippedView(before: OwnStats, after: OwnStats) {
-  const requests = after.requests - before.requests;
-  const within = (l: number) => after.atOrUnderMs[String(l)] - before.atOrUnderMs[String(l)];
   const gc = (k: keyof OwnStats['gc']) => ({ count: after.gc[k].count - before.gc[k].count, ms: Math.round(after.gc[k].ms - before.gc[k].ms) });
   return {
-    requests,
-    serverMsAtOrUnder: Object.fromEntries(OWN_LIMITS_MS.map((l) => [String(l), within(l)])),
-    overFiveMsPercent: requests > 0 ? Math.round(((requests - within(5)) / requests) * 10000) / 100 : null,
+    ...ownTail(after.requests - before.requests, (ms) => after.atOrUnderMs[String(ms)] - before.atOrUnderMs[String(ms)]),
     gcMinor: gc('minor'), gcMajor: gc('major'), gcIncremental: gc('incremental'),
   };
 }

@@ -16,9 +16,10 @@
  * - `service` (--proxy-service): the same node:http handler around the sidecar's own
  *   FeatureService (request checks, store reads, tile decoding, merge, features, the answer's
  *   JSON as the sidecar writes it) built from the bench's palette.yaml, without the sidecar's
- *   server (routes, token, limits), metrics or logging. It loads the FeatureService from dist/ (tsc's build, what
- *   `palette serve` runs; sets before this was so ran it through tsx). Against `reads` it prices Palette's read path; against the
- *   sidecar, the sidecar's server and metrics.
+ *   server (routes, token, limits), metrics or logging. It loads the FeatureService from
+ *   dist/ (tsc's build, what `palette serve` runs; sets before this was so ran it through
+ *   tsx). Against `reads` it prices Palette's read path; against the sidecar, the sidecar's
+ *   server and metrics.
  *
  * Each also keeps its own view of the requests it answered, as the sidecar does in its
  * metrics (`GET /stats`, JSON: `OwnStats`): how many it answered within 1, 2, 3, 5, 10, 25 and
